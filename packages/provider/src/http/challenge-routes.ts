@@ -57,7 +57,7 @@ export function challengeRoutes(deps: {
 }): Router {
   const router = express.Router();
   // Any content type: lego sends JSON, acme.sh JSON, curl users often form data.
-  router.use(express.text({ type: () => true, limit: "16kb" }));
+  const rawBody = express.text({ type: () => true, limit: "16kb" });
 
   const handle = (action: ChallengeAction) =>
     (async (req, res) => {
@@ -110,7 +110,7 @@ export function challengeRoutes(deps: {
       }
     }) satisfies express.RequestHandler;
 
-  router.post("/present", handle("present"));
-  router.post("/cleanup", handle("cleanup"));
+  router.post("/present", rawBody, handle("present"));
+  router.post("/cleanup", rawBody, handle("cleanup"));
   return router;
 }
