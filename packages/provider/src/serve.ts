@@ -77,16 +77,17 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       ...(config.gitKnownHostsFile ? { knownHostsFile: config.gitKnownHostsFile } : {}),
     });
     const app = createApp({ db, store, logger, secretKey, metrics });
-    const server = app.express.listen(config.port, config.host);
+    const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
+    const server = app.express.listen(config.port, host);
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);
     });
     const address = server.address() as AddressInfo;
-    const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+    const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
     const url = `http://${shownHost}:${address.port}`;
     process.stdout.write(banner(url, repo.replace(/\/\/[^@/]*@/, "//"), db.description, demo));
-    logger.info({ port: address.port, host: config.host }, "listening");
+    logger.info({ port: address.port, host }, "listening");
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
