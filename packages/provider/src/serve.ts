@@ -5,6 +5,7 @@ import { type Config, ConfigError } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
 import { type DemoCredentials, ensureDemoUser } from "./dev-demo.js";
+import { createAdvisoryLock } from "./dns/advisory-lock.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
 import { createMetrics } from "./http/metrics.js";
@@ -71,6 +72,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       dataDir: config.dataDir,
       logger,
       metrics: metrics.registry,
+      // Replicas sharing a PostgreSQL database take turns pushing instead of racing the remote.
+      ...(db.kind === "postgresql" ? { lock: createAdvisoryLock(db.knex, repo) } : {}),
       ...(config.gitSshKey ? { sshKey: config.gitSshKey } : {}),
       ...(config.gitSshKeyFile ? { sshKeyFile: config.gitSshKeyFile } : {}),
       ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
