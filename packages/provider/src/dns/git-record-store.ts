@@ -389,7 +389,12 @@ export class GitRecordStore implements RecordStore {
     if (result.status === "rejected") {
       this.metrics.pushDuration.observe({ outcome: "rejected" }, seconds);
       this.contact();
-      return { ok: false, failure: { kind: "rejected", summary: result.summary } };
+      // A server-side refusal (hook, protected branch) will not change on retry; a lost race will.
+      const refused =
+        /remote rejected/.test(result.summary) &&
+        !/lock|incorrect old value|failed to update/.test(result.summary);
+      const summary = refused ? `the server refused the push: ${result.summary}` : result.summary;
+      return { ok: false, failure: { kind: refused ? "other" : "rejected", summary } };
     }
     this.metrics.pushDuration.observe({ outcome: "error" }, seconds);
     const failure = classifyGitFailure(
