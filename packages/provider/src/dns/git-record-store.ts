@@ -150,7 +150,11 @@ export class GitRecordStore implements RecordStore {
 
   async health(): Promise<StoreHealth> {
     if (this.git === undefined) {
-      return { ok: false, detail: this.lastError ?? "the DNS repository has not been cloned yet" };
+      // Readiness must not wait for the first request: open the clone now.
+      await this.start().catch(() => undefined);
+      if (this.git === undefined) {
+        return { ok: false, detail: this.lastError ?? "the DNS repository has not been cloned yet" };
+      }
     }
     if (this.lastError !== undefined) return { ok: false, detail: this.lastError };
     if (Date.now() - this.lastContactAt > HEALTH_FRESH_MS) {
