@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { run } from "./exec.js";
 import { HELP, type Options, parseOptions, toArgv, UsageError } from "./options.js";
 import { runInside } from "./run-inside.js";
 import { ensureTools } from "./system-tools.js";
@@ -34,14 +35,24 @@ async function launch(options: Options): Promise<number> {
   const inner = { ...options, providerCli };
   if (!options.netns) return runInside({ options: inner, providerCli, hookScript: HOOK_SCRIPT });
 
-  const unshareArgs = [
+  const namespaces = [
     // Without root, a user namespace maps us to root inside so we may create the others.
     ...(process.getuid?.() === 0 ? [] : ["--map-root-user"]),
     "--net",
     "--pid",
     "--fork",
-    "--kill-child=SIGTERM",
     "--mount-proc",
+  ];
+  const probe = await run([tools.unshare, ...namespaces, "true"], { allowFailure: true, timeoutMs: 10_000 });
+  if (probe.code !== 0) {
+    throw new Error(
+      `cannot create a network namespace (${probe.stderr.trim() || `unshare exited with ${probe.code}`}): ` +
+        "run as root, allow unprivileged user namespaces, or pass --no-netns",
+    );
+  }
+  const unshareArgs = [
+    ...namespaces,
+    "--kill-child=SIGTERM",
     "--",
     process.execPath,
     SELF,

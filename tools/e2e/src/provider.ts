@@ -58,11 +58,17 @@ export async function startProvider(setup: ProviderSetup, layout: Layout): Promi
     logFile: join(layout.logDir, "provider.log"),
   });
   const abortIf = () => (daemon.hasExited() ? `the provider exited; see ${daemon.logFile}` : undefined);
-  for (const path of ["/healthz", "/readyz"]) {
+  // Only /healthz: /readyz also reports the DNS repository, which the service first reaches on
+  // its first write, so it is checked after the scenarios instead.
+  for (const path of ["/healthz"]) {
     await waitUntil(
       `provider ${path}`,
-      async () => ((await fetch(`${setup.baseUrl}${path}`)).status === 200 ? true : undefined),
-      { timeoutMs: 30_000, intervalMs: 100, abortIf },
+      async () => {
+        const response = await fetch(`${setup.baseUrl}${path}`);
+        if (response.status === 200) return true;
+        throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 400)}`);
+      },
+      { timeoutMs: 30_000, intervalMs: 250, abortIf },
     );
   }
   return daemon;
@@ -90,4 +96,13 @@ function hasStatus(value: unknown, status: number): boolean {
     ([key, inner]) =>
       ((key === "status" || key === "statusCode") && inner === status) || hasStatus(inner, status),
   );
+}
+
+/** GET a provider endpoint; the status and the start of the body. */
+export async function providerGet(
+  setup: ProviderSetup,
+  path: string,
+): Promise<{ status: number; body: string }> {
+  const response = await fetch(`${setup.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+  return { status: response.status, body: await response.text() };
 }

@@ -18,8 +18,17 @@ export function summaryLine(outcome: ScenarioOutcome, idWidth = 20): string {
   return `${status}  ${outcome.id.padEnd(idWidth)} ${formatSeconds(outcome.durationMs).padStart(7)}  ${firstLine}`;
 }
 
-export function totalLine(outcomes: readonly ScenarioOutcome[], setupMs: number, totalMs: number): string {
+export function totalLine(
+  outcomes: readonly ScenarioOutcome[],
+  setupMs: number,
+  totalMs: number,
+  interrupted = false,
+): string {
   const failed = outcomes.filter((o) => !o.passed).length;
+  if (interrupted || setupMs === 0) {
+    const stage = setupMs === 0 ? "setup" : "run";
+    return `e2e: ${stage} FAILED or interrupted after ${formatSeconds(totalMs)}; ${outcomes.length - failed} of ${outcomes.length} scenarios passed`;
+  }
   const verdict = failed === 0 ? "all passed" : `${failed} FAILED`;
   return `e2e: ${outcomes.length} scenarios, ${verdict}; setup ${formatSeconds(setupMs)}, total ${formatSeconds(totalMs)}`;
 }

@@ -16,7 +16,7 @@ import { layoutFor } from "./layout.js";
 import type { Options } from "./options.js";
 import { configurePebble, saveIssuingRoot, startPebble } from "./pebble.js";
 import { allocatePorts } from "./ports.js";
-import { prepareProvider, providerCli, startProvider } from "./provider.js";
+import { prepareProvider, providerCli, providerGet, startProvider } from "./provider.js";
 import { formatSeconds, type ScenarioOutcome, summaryLine, totalLine } from "./report.js";
 import { CHALLENGE_NAMES, type Credentials, type Harness, SCENARIOS } from "./scenarios.js";
 import { locateTools, type ToolPaths } from "./system-tools.js";
@@ -185,7 +185,7 @@ export async function runInside({ options, providerCli: cli, hookScript }: Insid
   }
   process.stdout.write("\n");
   for (const outcome of outcomes) process.stdout.write(`${summaryLine(outcome)}\n`);
-  process.stdout.write(`${totalLine(outcomes, setupMs, performance.now() - started)}\n`);
+  process.stdout.write(`${totalLine(outcomes, setupMs, performance.now() - started, aborting)}\n`);
   if (aborting) return abortCode;
   return failed || outcomes.length === 0 ? 1 : 0;
 }
@@ -206,7 +206,10 @@ async function checkPreRunRecords(
     });
     notes.push(`${zone} ${before.records.length} records, serial ${before.serial}->${now.serial}`);
   }
-  return `zone files back to their pre-run records (${notes.join("; ")})`;
+  const ready = await providerGet(harness.provider, "/readyz");
+  if (ready.status !== 200)
+    throw new Error(`provider /readyz answers ${ready.status}: ${ready.body.slice(0, 300)}`);
+  return `zone files back to their pre-run records (${notes.join("; ")}); /readyz 200`;
 }
 
 function stopStep(daemon: Daemon, log: (line: string) => void): Step {

@@ -128,6 +128,13 @@ function issuance(id: ScenarioId, domains: string[], zone: string, raw: boolean,
   };
 }
 
+/** Pure: "403 <message>" from lego's "httpreq: 403: request failed: <body>" line. */
+export function refusalExcerpt(legoLine: string): string {
+  const message = /"message"\s*:\s*"([^"]*)"/.exec(legoLine)?.[1];
+  const rest = legoLine.slice(legoLine.indexOf("403")).trim();
+  return message === undefined ? rest.slice(0, 120) : `403 "${message}"`;
+}
+
 const noGrant: Scenario = {
   id: "no-grant",
   async run(harness) {
@@ -151,11 +158,7 @@ const noGrant: Scenario = {
     }
     // Unchanged records and serial say it all: nothing was written for this user.
     await checkZonesAfter(harness, before, undefined, []);
-    const excerpt = legoLine
-      .slice(legoLine.indexOf("403") - 9)
-      .trim()
-      .slice(0, 110);
-    return `user without grant refused (lego: ${excerpt}); provider logged 403; zones untouched`;
+    return `user without grant refused (lego: ${refusalExcerpt(legoLine)}); provider logged 403; zones untouched`;
   },
 };
 

@@ -3,6 +3,7 @@ import { acmeProxyBody, acmeProxySucceeded } from "../src/acme-sh.js";
 import { parseSubjectAltNames, sameNames } from "../src/certificate-checks.js";
 import { deployedCommit } from "../src/deployed-commit.js";
 import { certificatePath, type LegoRequest, legoArgv, legoEnv } from "../src/lego.js";
+import { refusalExcerpt } from "../src/scenarios.js";
 
 const REQUEST: LegoRequest = {
   lego: "/usr/bin/lego",
@@ -85,5 +86,16 @@ describe("post-receive input", () => {
   it("ignores other refs and branch deletions", () => {
     expect(deployedCommit(`${OLD} ${NEW} refs/heads/other\n`, "main")).toBeUndefined();
     expect(deployedCommit(`${OLD} ${ZERO} refs/heads/main\n`, "main")).toBeUndefined();
+  });
+});
+
+describe("refusalExcerpt", () => {
+  it("quotes the provider's message from lego's error line", () => {
+    const line =
+      'acme: error presenting token: httpreq: 403: request failed: {"error":"forbidden","message":"The user bob does not have permission to manage _acme-challenge.example.test"}';
+    expect(refusalExcerpt(line)).toBe(
+      '403 "The user bob does not have permission to manage _acme-challenge.example.test"',
+    );
+    expect(refusalExcerpt("httpreq: 403: request failed: forbidden")).toBe("403: request failed: forbidden");
   });
 });

@@ -30,6 +30,9 @@ describe("report", () => {
     expect(totalLine([{ id: "a", passed: false, durationMs: 1, detail: "" }], 1000, 2500)).toBe(
       "e2e: 1 scenarios, 1 FAILED; setup 1.0 s, total 2.5 s",
     );
+    expect(totalLine([], 0, 2500)).toBe(
+      "e2e: setup FAILED or interrupted after 2.5 s; 0 of 0 scenarios passed",
+    );
   });
 });
 
