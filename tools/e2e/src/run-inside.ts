@@ -127,15 +127,19 @@ export async function runInside({ options, providerCli: cli, hookScript }: Insid
     const granted: Credentials = { username: "alice", password: password() };
     const ungranted: Credentials = { username: "bob", password: password() };
     await providerCli(provider, ["migrate"]);
-    await providerCli(provider, ["create-user", granted.username, "--password", granted.password]);
-    await providerCli(provider, ["create-user", ungranted.username, "--password", ungranted.password]);
-    await providerCli(provider, [
-      "allow-domains",
-      granted.username,
-      "--domains",
-      "example.test",
-      "--subdomains",
-      "example.co.test",
+    // Independent CLI calls run side by side: each one is a Node start-up plus a connection.
+    await Promise.all([
+      providerCli(provider, ["create-user", granted.username, "--password", granted.password]).then(() =>
+        providerCli(provider, [
+          "allow-domains",
+          granted.username,
+          "--domains",
+          "example.test",
+          "--subdomains",
+          "example.co.test",
+        ]),
+      ),
+      providerCli(provider, ["create-user", ungranted.username, "--password", ungranted.password]),
     ]);
     log(
       `provider CLI: migrated; ${granted.username} may manage example.test (domain) and example.co.test (subdomains); ${ungranted.username} nothing`,

@@ -63,7 +63,7 @@ async function deploy(config: DeployHookConfig, commit: string): Promise<string[
       `bind serving ${zone} serial ${serial}`,
       async () =>
         (await servedSerial({ dig: config.dig, port: config.dnsPort }, zone)) === serial ? true : undefined,
-      { timeoutMs: 5_000, intervalMs: 20 },
+      { timeoutMs: 10_000, intervalMs: 20 },
     );
   }
   return changed.map(({ zone, serial }) => `${zone}@${serial}`);
