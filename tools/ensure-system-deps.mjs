@@ -36,7 +36,9 @@ ${Object.entries(REQUIRED)
 }
 
 const has = (cmd) =>
-  cmd.startsWith("/") ? existsSync(cmd) : spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+  cmd.startsWith("/")
+    ? existsSync(cmd)
+    : spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 
 const onlyIndex = process.argv.indexOf("--only");
 const only = onlyIndex > 0 ? new Set((process.argv[onlyIndex + 1] ?? "").split(",")) : undefined;
@@ -51,10 +53,15 @@ if (process.argv.includes("--check")) {
   process.exit(1);
 }
 if (process.getuid?.() !== 0) {
-  console.error(`missing Debian packages: ${missing.join(" ")}\nInstall them with: sudo apt-get install -y ${missing.join(" ")}`);
+  console.error(
+    `missing Debian packages: ${missing.join(" ")}\nInstall them with: sudo apt-get install -y ${missing.join(" ")}`,
+  );
   process.exit(1);
 }
 console.log(`installing Debian packages: ${missing.join(" ")}`);
 const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
 execFileSync("apt-get", ["update", "-q"], { stdio: "inherit", env });
-execFileSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], { stdio: "inherit", env });
+execFileSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], {
+  stdio: "inherit",
+  env,
+});
