@@ -1,10 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { Accounts } from "./accounts.js";
+import { startAdminServices } from "./admin/admin-wiring.js";
 import { createApp } from "./app.js";
 import { type Config, ConfigError } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
 import { type DemoCredentials, ensureDemoUser } from "./dev-demo.js";
+import { createAdvisoryLock } from "./dns/advisory-lock.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
 import { createMetrics } from "./http/metrics.js";
@@ -28,6 +30,7 @@ function banner(url: string, repo: string, db: string, demo: DemoCredentials | u
     `httprequest-lego-provider is listening on ${url}`,
     `  database:       ${db}`,
     `  DNS repository: ${repo}`,
+    `  admin pages:    ${url}/admin/ (staff users: create one with create-superuser)`,
   ];
   if (demo) {
     lines.push(
@@ -71,12 +74,21 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       dataDir: config.dataDir,
       logger,
       metrics: metrics.registry,
+      // Replicas sharing a PostgreSQL database take turns pushing instead of racing the remote.
+      ...(db.kind === "postgresql" ? { lock: createAdvisoryLock(db.knex, repo) } : {}),
       ...(config.gitSshKey ? { sshKey: config.gitSshKey } : {}),
       ...(config.gitSshKeyFile ? { sshKeyFile: config.gitSshKeyFile } : {}),
       ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
       ...(config.gitKnownHostsFile ? { knownHostsFile: config.gitKnownHostsFile } : {}),
     });
-    const app = createApp({ db, store, logger, secretKey, metrics });
+    const admin = startAdminServices({
+      knex: db.knex,
+      logger,
+      registry: metrics.registry,
+      auditRetentionDays: config.auditRetentionDays,
+    });
+    const { audit, limiter, extraRouters } = admin;
+    const app = createApp({ db, store, logger, secretKey, metrics, audit, limiter, extraRouters });
     const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
     const server = app.express.listen(config.port, host);
     await new Promise<void>((resolve, reject) => {
@@ -98,6 +110,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
           server.closeIdleConnections();
         });
         await store.close();
+        await admin.close();
         await db.close();
         logger.info("stopped");
       })();

@@ -150,7 +150,11 @@ export class GitRecordStore implements RecordStore {
 
   async health(): Promise<StoreHealth> {
     if (this.git === undefined) {
-      return { ok: false, detail: this.lastError ?? "the DNS repository has not been cloned yet" };
+      // Readiness must not wait for the first request: open the clone now.
+      await this.start().catch(() => undefined);
+      if (this.git === undefined) {
+        return { ok: false, detail: this.lastError ?? "the DNS repository has not been cloned yet" };
+      }
     }
     if (this.lastError !== undefined) return { ok: false, detail: this.lastError };
     if (Date.now() - this.lastContactAt > HEALTH_FRESH_MS) {
@@ -389,7 +393,12 @@ export class GitRecordStore implements RecordStore {
     if (result.status === "rejected") {
       this.metrics.pushDuration.observe({ outcome: "rejected" }, seconds);
       this.contact();
-      return { ok: false, failure: { kind: "rejected", summary: result.summary } };
+      // A server-side refusal (hook, protected branch) will not change on retry; a lost race will.
+      const refused =
+        /remote rejected/.test(result.summary) &&
+        !/lock|incorrect old value|failed to update/.test(result.summary);
+      const summary = refused ? `the server refused the push: ${result.summary}` : result.summary;
+      return { ok: false, failure: { kind: refused ? "other" : "rejected", summary } };
     }
     this.metrics.pushDuration.observe({ outcome: "error" }, seconds);
     const failure = classifyGitFailure(

@@ -169,14 +169,16 @@ describe("CLI on the embedded database, with and without the service running", (
       APP_SECRET_KEY: "cli-test-secret-key-0123456789",
       APP_HOST: "127.0.0.1",
       APP_PORT: "0",
-      APP_LOG_LEVEL: "warn",
+      APP_LOG_LEVEL: "info",
     };
   });
   afterAll(async () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("works alone, then beside a running service, and the service sees every change at once", async () => {
+  it("works alone, then beside a running service, and the service sees every change at once", {
+    timeout: 120_000,
+  }, async () => {
     expect((await cli(env, "create-user", "solo", "--password", "solo-password")).code).toBe(0);
 
     const service = await startService(env);
@@ -194,6 +196,18 @@ describe("CLI on the embedded database, with and without the service running", (
         username: string;
       }[];
       expect(listed.map((l) => l.username)).toEqual(["solo", "lego"]);
+      // One JSON log line per request, with user and fqdn, and never a secret.
+      const logLine = service
+        .output()
+        .split("\n")
+        .find((l) => l.includes('"path":"/present"'));
+      expect(JSON.parse(logLine ?? "{}")).toMatchObject({
+        status: 200,
+        user: "lego",
+        fqdn: "_acme-challenge.www.example.test",
+      });
+      expect(service.output()).not.toContain("lego-password");
+      expect(service.output()).not.toContain(Buffer.from("lego:lego-password").toString("base64"));
     } finally {
       expect(await stop(service.child)).toBe(0);
     }
@@ -205,7 +219,9 @@ describe("CLI on the embedded database, with and without the service running", (
     });
   });
 
-  it("a second service on the same embedded database is refused with a clear message", async () => {
+  it("a second service on the same embedded database is refused with a clear message", {
+    timeout: 120_000,
+  }, async () => {
     const first = await startService(env);
     try {
       const second = await cli(env, "serve");

@@ -204,7 +204,8 @@ describe("GitRecordStore over file://", () => {
   it("registers its metrics and reports health", async () => {
     const registry = new Registry();
     const { store } = await setup(["example.com"], { metrics: registry });
-    expect((await store.health()).ok).toBe(false);
+    // readiness opens the clone itself
+    expect(await store.health()).toMatchObject({ ok: true });
     await store.present("_acme-challenge.example.com", "m");
     expect(await store.health()).toMatchObject({ ok: true });
     const text = await registry.metrics();
@@ -216,5 +217,20 @@ describe("GitRecordStore over file://", () => {
     ]) {
       expect(text).toContain(name);
     }
+  });
+});
+
+describe("GitRecordStore health", () => {
+  it("reports an unreachable remote with the reason", async () => {
+    const dir = await makeTempDir("case-", scratch);
+    const store = createGitRecordStore({
+      repo: `file://${dir}/missing.git`,
+      dataDir: join(dir, "data"),
+      logger: silentLogger,
+    });
+    stores.push(store);
+    const health = await store.health();
+    expect(health.ok).toBe(false);
+    expect(health.detail).toMatch(/missing\.git.*does not appear to be a git repository/);
   });
 });
