@@ -29,8 +29,13 @@ export class CommandError extends Error {
   constructor(readonly result: RunResult) {
     const why = result.timedOut ? "timed out" : `exited with ${result.code}`;
     const tail = lastLines(`${result.stderr}\n${result.stdout}`, 15);
-    super(`${result.argv.join(" ")} ${why}${tail ? `:\n${tail}` : ""}`);
+    super(`${displayArgv(result.argv)} ${why}${tail ? `:\n${tail}` : ""}`);
   }
+}
+
+/** Pure: argv for messages, with the value after any `--password` hidden. */
+export function displayArgv(argv: readonly string[]): string {
+  return argv.map((arg, i) => (argv[i - 1] === "--password" ? "***" : arg)).join(" ");
 }
 
 function lastLines(text: string, count: number): string {
