@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { killRunningCommands, run } from "./exec.js";
+import { killRunningCommands, run, stopAllDaemons } from "./exec.js";
 import { layoutFor } from "./layout.js";
 import type { Options } from "./options.js";
 import { providerGet } from "./provider.js";
@@ -32,10 +32,17 @@ export async function runInside({ options, providerCli: cli, hookScript }: Insid
   let scratch: string | undefined;
   let failed = false;
   let cleanedUp: Promise<void> | undefined;
+  let aborting = false;
+  let abortCode = 1;
 
   const cleanup = (): Promise<void> => {
     cleanedUp ??= (async () => {
       killRunningCommands();
+      for (const { name, pid, code } of await stopAllDaemons()) {
+        // The provider's contract: SIGTERM drains and exits 0 (the others may report the signal).
+        if (name === "provider" && code !== 0)
+          log(`warning: provider (pid ${pid}) exited with ${code} on SIGTERM`);
+      }
       for (const step of undo.reverse()) {
         try {
           await step.undo();
@@ -46,13 +53,14 @@ export async function runInside({ options, providerCli: cli, hookScript }: Insid
       if (scratch !== undefined) {
         if (failed) await printLogTails(logFiles, log);
         if (options.keep) log(`kept scratch directory ${scratch}`);
-        else await rm(scratch, { recursive: true, force: true });
+        else
+          await rm(scratch, { recursive: true, force: true, maxRetries: 3 }).catch((err: unknown) => {
+            log(`cleanup: could not remove ${scratch}: ${err instanceof Error ? err.message : String(err)}`);
+          });
       }
     })();
     return cleanedUp;
   };
-  let aborting = false;
-  let abortCode = 1;
   const abort = (why: string, code: number) => {
     aborting = true;
     abortCode = code;

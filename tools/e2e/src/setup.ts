@@ -8,7 +8,6 @@ import { mkdir } from "node:fs/promises";
 import { configureBind, startBind } from "./bind.js";
 import { createDatabase } from "./database.js";
 import { createDnsRepository, exportZones, installDeployHook } from "./dns-repository.js";
-import type { Daemon } from "./exec.js";
 import type { Layout } from "./layout.js";
 import type { Options } from "./options.js";
 import { configurePebble, saveIssuingRoot, startPebble } from "./pebble.js";
@@ -30,7 +29,7 @@ export interface SetUpInputs {
   readonly options: Options;
   readonly providerCli: string;
   readonly hookScript: string;
-  /** Steps to undo, appended as pieces start; the caller runs them in reverse. */
+  /** Steps to undo besides stopping daemons (which exec.ts tracks), run in reverse by the caller. */
   readonly undo: Step[];
   readonly log: (line: string) => void;
 }
@@ -58,14 +57,12 @@ export async function setUp(
   await exportZones(tools, layout, ZONES);
   const baseline = new Map<string, ZoneSnapshot>();
   for (const zone of ZONES) baseline.set(zone, await snapshotZone(tools, layout, zone));
-  const named = await startBind(tools, layout, ports, ZONES);
-  undo.push(stopStep(named, log));
+  await startBind(tools, layout, ports, ZONES);
   await installDeployHook(tools, layout, ports, ZONES, inputs.hookScript);
   log(`bind9 serving ${ZONES.join(", ")} from the bare repository ${layout.bareRepo}`);
 
   await configurePebble(tools, layout, ports);
-  const pebble = await startPebble(tools, layout, ports);
-  undo.push(stopStep(pebble, log));
+  await startPebble(tools, layout, ports);
   await saveIssuingRoot(layout, ports);
   log("pebble ready (authorization reuse off, DNS-01 against our bind)");
 
@@ -91,7 +88,6 @@ export async function setUp(
     `provider CLI: migrated; ${granted.username} may manage example.test (domain) and example.co.test (subdomains); ${ungranted.username} nothing`,
   );
   const service = await startProvider(provider, layout);
-  undo.push(stopStep(service, log));
   const harness: Harness = {
     tools,
     layout,
@@ -102,16 +98,4 @@ export async function setUp(
     providerLog: service.logFile,
   };
   return { harness, baseline };
-}
-
-function stopStep(daemon: Daemon, log: (line: string) => void): Step {
-  return {
-    what: `stop ${daemon.name} (pid ${daemon.pid})`,
-    undo: async () => {
-      const code = await daemon.stop();
-      // The provider's contract: SIGTERM drains and exits 0. Others may report the signal.
-      if (daemon.name === "provider" && code !== 0)
-        log(`warning: provider exited with ${code} on SIGTERM (expected 0)`);
-    },
-  };
 }
