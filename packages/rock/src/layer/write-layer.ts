@@ -34,7 +34,11 @@ class Digest extends Transform {
   }
 }
 
+/** The largest id a ustar header field holds (6 octal digits as tar-stream writes them); above it, pax records. */
+const USTAR_MAX_ID = 0o777777;
+
 async function addEntry(pack: tarStream.Pack, entry: LayerEntry): Promise<void> {
+  const bigIds = entry.uid > USTAR_MAX_ID || entry.gid > USTAR_MAX_ID;
   const common = {
     name: entry.path,
     mode: entry.mode,
@@ -43,6 +47,8 @@ async function addEntry(pack: tarStream.Pack, entry: LayerEntry): Promise<void> 
     mtime: LAYER_MTIME,
     uname: "",
     gname: "",
+    // uid 584792 does not fit the ustar field, so it goes into a pax extended header as POSIX allows.
+    ...(bigIds ? { pax: { uid: String(entry.uid), gid: String(entry.gid) } } : {}),
   };
   if (entry.type === "directory") {
     await new Promise<void>((resolve, reject) =>
