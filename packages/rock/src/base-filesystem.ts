@@ -1,6 +1,6 @@
 /** Layer 1: the base root filesystem, unpacked from Debian packages and cached by their exact versions. */
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BuildCache } from "./cache.js";
 import { aptCacheShow, aptDownload, unpackDeb } from "./commands.js";
@@ -28,6 +28,51 @@ export interface BaseRecord {
   /** /etc/passwd and /etc/group of the base, which the top layer extends with the run user. */
   readonly passwd: string;
   readonly group: string;
+}
+
+/** Where apt keeps the package indexes that `apt-get update` refreshes. */
+const APT_LISTS = "/var/lib/apt/lists";
+
+/** Identifies the state of the apt indexes (names, sizes, mtimes) so a resolution can be reused. */
+async function aptListsFingerprint(): Promise<string> {
+  const names = (await readdir(APT_LISTS).catch(() => [] as string[]))
+    .filter((n) => n.includes("_Packages"))
+    .sort();
+  const parts: string[] = [];
+  for (const name of names) {
+    const info = await stat(join(APT_LISTS, name));
+    parts.push(`${name}:${info.size}:${info.mtimeMs}`);
+  }
+  return parts.join("\n");
+}
+
+/**
+ * The base package list, reused from the cache while the apt indexes, roots and drops are unchanged
+ * (apt-cache takes seconds per round).
+ */
+export async function resolveBasePackagesCached(
+  cache: BuildCache,
+): Promise<{ packages: readonly SelectedPackage[]; cached: boolean }> {
+  const key = createHash("sha256")
+    .update(
+      JSON.stringify({
+        roots: [...BASE_ROOTS.keys()],
+        drops: [...BASE_DROPS.keys()],
+        lists: await aptListsFingerprint(),
+      }),
+    )
+    .digest("hex")
+    .slice(0, 32);
+  const path = join(cache.subdir("resolutions"), `${key}.json`);
+  const hit = await readFile(path, "utf8").then(
+    (text) => JSON.parse(text) as SelectedPackage[],
+    () => undefined,
+  );
+  if (hit) return { packages: hit, cached: true };
+  const packages = await resolveBasePackages();
+  await mkdir(cache.subdir("resolutions"), { recursive: true });
+  await writeFile(path, `${JSON.stringify(packages, null, 2)}\n`);
+  return { packages, cached: false };
 }
 
 /** Asks apt-cache for stanzas, a batch per round, until the closure is complete. */

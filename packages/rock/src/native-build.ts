@@ -1,7 +1,7 @@
 /** The default build: assembles the image from Debian packages, npm and the built provider. */
 import { mkdir } from "node:fs/promises";
 import { buildAppLayer } from "./app-layer.js";
-import { buildBaseLayer, resolveBasePackages } from "./base-filesystem.js";
+import { buildBaseLayer, resolveBasePackagesCached } from "./base-filesystem.js";
 import { BuildCache } from "./cache.js";
 import { buildLayerEntries } from "./layer/entries.js";
 import type { LayerBlob } from "./layer/write-layer.js";
@@ -50,8 +50,8 @@ export async function buildNative(inputs: BuildInputs, progress: Progress): Prom
   await mkdir(inputs.cacheDir, { recursive: true });
 
   progress.step("resolve base packages");
-  const packages = await resolveBasePackages();
-  progress.done(`${packages.length} Debian packages`);
+  const { packages, cached: resolutionCached } = await resolveBasePackagesCached(cache);
+  progress.done(`${resolutionCached ? "cached, " : ""}${packages.length} Debian packages`);
 
   progress.step("base filesystem layer");
   const base = await buildBaseLayer(cache, packages);
