@@ -1,8 +1,8 @@
 import { ExecError, PebbleConnectionError, PebbleTimeoutError } from "./pebble/errors.js";
-import * as peer from "./relations/peer.js";
 import { reconcile } from "./reconcile.js";
+import * as peer from "./relations/peer.js";
 import type { Deps } from "./state.js";
-import { RUN_GID, RUN_UID, WORKING_DIR, cli } from "./workload.js";
+import { cli, RUN_GID, RUN_UID, WORKING_DIR } from "./workload.js";
 
 /** An action failed in a way the operator should read; becomes `action-fail`. */
 export class ActionFailure extends Error {
@@ -39,12 +39,20 @@ function nameList(params: Params, key: "domains" | "subdomains"): string | undef
 function grantArgs(params: Params): string[] {
   const domains = nameList(params, "domains");
   const subdomains = nameList(params, "subdomains");
-  if (!domains && !subdomains) throw new ActionFailure("At least one of 'domains' or 'subdomains' must be provided.");
-  return [...(domains ? [`--domains=${domains}`] : []), ...(subdomains ? [`--subdomains=${subdomains}`] : [])];
+  if (!domains && !subdomains)
+    throw new ActionFailure("At least one of 'domains' or 'subdomains' must be provided.");
+  return [
+    ...(domains ? [`--domains=${domains}`] : []),
+    ...(subdomains ? [`--subdomains=${subdomains}`] : []),
+  ];
 }
 
 /** Runs the provider's CLI in the workload with the service's environment, as the run user. */
-async function runCli(deps: Deps, env: () => Promise<Record<string, string>>, args: string[]): Promise<string> {
+async function runCli(
+  deps: Deps,
+  env: () => Promise<Record<string, string>>,
+  args: string[],
+): Promise<string> {
   const environment = await env();
   try {
     const result = await deps.pebble.exec(cli(...args), {
@@ -118,7 +126,11 @@ export const ACTIONS: Record<string, Handler> = {
 };
 
 /** Runs one action: unknown names and failures end in action-fail with a message. */
-export async function runAction(deps: Deps, name: string, env: () => Promise<Record<string, string>>): Promise<void> {
+export async function runAction(
+  deps: Deps,
+  name: string,
+  env: () => Promise<Record<string, string>>,
+): Promise<void> {
   const handler = ACTIONS[name];
   if (!handler) {
     await deps.tools.actionFail(`Unknown action ${name}.`);

@@ -76,7 +76,8 @@ export function parseConfig(raw: Record<string, unknown>): ConfigResult {
     } else config.gitSshKey = key.endsWith("\n") ? key : `${key}\n`;
   }
   const knownHosts = stringOption(raw, "git-known-hosts");
-  if (knownHosts !== undefined) config.gitKnownHosts = knownHosts.endsWith("\n") ? knownHosts : `${knownHosts}\n`;
+  if (knownHosts !== undefined)
+    config.gitKnownHosts = knownHosts.endsWith("\n") ? knownHosts : `${knownHosts}\n`;
   const level = stringOption(raw, "log-level")?.toLowerCase();
   if (level !== undefined) {
     if ((LOG_LEVELS as readonly string[]).includes(level)) config.logLevel = level as LogLevelName;

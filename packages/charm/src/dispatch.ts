@@ -1,5 +1,5 @@
 import { ActionFailure, runAction } from "./actions.js";
-import { contextFromEnv, ContextError, type JujuContext } from "./context.js";
+import { ContextError, contextFromEnv, type JujuContext } from "./context.js";
 import { parseEvent } from "./event.js";
 import { HookTools } from "./hookcmds/tools.js";
 import { PebbleClient } from "./pebble/client.js";
@@ -52,6 +52,3 @@ export async function dispatch(env: NodeJS.ProcessEnv, cwd: string): Promise<num
     return 1;
   }
 }
-
-
-

@@ -3,7 +3,12 @@ import type { JujuContext } from "./context.js";
 /** The events this charm tells apart; every one of them ends in the same reconcile. */
 export type CharmEvent =
   | { kind: "lifecycle"; name: LifecycleHook }
-  | { kind: "pebble"; name: string; container: string; what: "ready" | "custom-notice" | "check-failed" | "check-recovered" }
+  | {
+      kind: "pebble";
+      name: string;
+      container: string;
+      what: "ready" | "custom-notice" | "check-failed" | "check-recovered";
+    }
   | {
       kind: "relation";
       name: string;

@@ -85,7 +85,10 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
     if (pg.remoteApp) {
       let offer = postgresql.parseProviderAppData(await tools.relationGet(pg.id, pg.remoteApp, true));
       if (offer.secretUser) {
-        offer = postgresql.withSecretCredentials(offer, await tools.secretGet(offer.secretUser, { refresh: true }));
+        offer = postgresql.withSecretCredentials(
+          offer,
+          await tools.secretGet(offer.secretUser, { refresh: true }),
+        );
       }
       const url = postgresql.connectString(offer, ctx.appName);
       if (url) state.databaseUrl = url;
@@ -96,7 +99,13 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   const ing = await relationOn(deps, ingress.ENDPOINT);
   if (ing) {
     if (leader) {
-      await syncDatabag(tools, ing.id, ctx.appName, ingress.requirerAppData(ctx.appName, ctx.modelName, PORT), true);
+      await syncDatabag(
+        tools,
+        ing.id,
+        ctx.appName,
+        ingress.requirerAppData(ctx.appName, ctx.modelName, PORT),
+        true,
+      );
     }
     const ip = await address(deps, ingress.ENDPOINT, ing.id);
     const host = ingress.unitFqdn(ctx.unitName, ctx.appName, ctx.modelName);
@@ -110,7 +119,8 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   // metrics-endpoint: a scrape job for /metrics on every unit.
   const metrics = await relationOn(deps, prometheus.ENDPOINT);
   if (metrics) {
-    if (leader) await syncDatabag(tools, metrics.id, ctx.appName, prometheus.providerAppData(topology, PORT), true);
+    if (leader)
+      await syncDatabag(tools, metrics.id, ctx.appName, prometheus.providerAppData(topology, PORT), true);
     const ip = await address(deps, prometheus.ENDPOINT, metrics.id);
     await syncDatabag(tools, metrics.id, ctx.unitName, prometheus.providerUnitData(ctx.unitName, ip), false);
   }
@@ -118,7 +128,11 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   // grafana-dashboard: the provider's dashboard, compressed as the library expects.
   const dash = await relationOn(deps, grafana.ENDPOINT);
   if (dash && leader) {
-    const data = grafana.providerAppData(topology, { "httprequest-lego-provider.json": buildDashboard() }, lzmaBase64);
+    const data = grafana.providerAppData(
+      topology,
+      { "httprequest-lego-provider.json": buildDashboard() },
+      lzmaBase64,
+    );
     await syncDatabag(tools, dash.id, ctx.appName, data, true);
   }
 

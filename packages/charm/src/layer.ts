@@ -43,7 +43,10 @@ export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, st
 }
 
 /** The charm's layer: the service (replacing the image's definition), its health check, log targets. */
-export function desiredLayer(environment: Record<string, string>, logTargets: Record<string, LogTargetSpec> = {}): Layer {
+export function desiredLayer(
+  environment: Record<string, string>,
+  logTargets: Record<string, LogTargetSpec> = {},
+): Layer {
   const layer: Layer = {
     summary: "httprequest-lego-provider, as configured by its charm",
     services: {
@@ -85,7 +88,10 @@ function sameMap(a: Record<string, string> | undefined, b: Record<string, string
 
 function serviceSatisfied(want: ServiceSpec, have: ServiceSpec | undefined): boolean {
   if (!have) return false;
-  return SERVICE_FIELDS.every((f) => String(want[f] ?? "") === String(have[f] ?? "")) && sameMap(want.environment, have.environment);
+  return (
+    SERVICE_FIELDS.every((f) => String(want[f] ?? "") === String(have[f] ?? "")) &&
+    sameMap(want.environment, have.environment)
+  );
 }
 
 function checkSatisfied(want: CheckSpec, have: CheckSpec | undefined): boolean {

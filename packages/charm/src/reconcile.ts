@@ -1,3 +1,4 @@
+import { missingConfig } from "./config.js";
 import { isTeardown } from "./event.js";
 import { gatherJujuState } from "./juju-state.js";
 import { desiredEnvironment, desiredLayer, planSatisfies } from "./layer.js";
@@ -6,9 +7,14 @@ import * as loki from "./relations/loki.js";
 import * as peer from "./relations/peer.js";
 import type { Deps, JujuState } from "./state.js";
 import { decideStatus, type Facts, type Status } from "./status.js";
-import { missingConfig } from "./config.js";
-import { HostKeyError, ensureSshFiles, migrationFingerprint, runMigrations, workloadVersion } from "./workload-sync.js";
 import { LAYER_LABEL, PORT, SERVICE } from "./workload.js";
+import {
+  ensureSshFiles,
+  HostKeyError,
+  migrationFingerprint,
+  runMigrations,
+  workloadVersion,
+} from "./workload-sync.js";
 
 export interface Outcome {
   status: Status;
@@ -85,7 +91,12 @@ export async function reconcile(deps: Deps): Promise<Outcome> {
   return { status, state, ...(environment ? { environment } : {}), pebbleReady };
 }
 
-async function converge(deps: Deps, state: JujuState, environment: Record<string, string>, facts: Facts): Promise<void> {
+async function converge(
+  deps: Deps,
+  state: JujuState,
+  environment: Record<string, string>,
+  facts: Facts,
+): Promise<void> {
   const { tools, pebble } = deps;
   try {
     await ensureSshFiles(pebble, state.config);

@@ -1,8 +1,17 @@
 import { createHmac } from "node:crypto";
 import type { CharmConfig } from "./config.js";
-import { ExecError, PebbleChangeError } from "./pebble/errors.js";
 import type { PebbleClient } from "./pebble/client.js";
-import { KNOWN_HOSTS_PATH, PACKAGE_JSON_PATH, RUN_GID, RUN_UID, SSH_DIR, SSH_KEY_PATH, WORKING_DIR, cli } from "./workload.js";
+import { ExecError, PebbleChangeError } from "./pebble/errors.js";
+import {
+  cli,
+  KNOWN_HOSTS_PATH,
+  PACKAGE_JSON_PATH,
+  RUN_GID,
+  RUN_UID,
+  SSH_DIR,
+  SSH_KEY_PATH,
+  WORKING_DIR,
+} from "./workload.js";
 
 export class HostKeyError extends Error {
   override readonly name = "HostKeyError";
@@ -76,7 +85,10 @@ export function migrationFingerprint(secretKey: string, databaseUrl: string, ver
 }
 
 /** Runs `cli migrate` in the workload; returns the error text on failure. */
-export async function runMigrations(pebble: PebbleClient, environment: Record<string, string>): Promise<string | undefined> {
+export async function runMigrations(
+  pebble: PebbleClient,
+  environment: Record<string, string>,
+): Promise<string | undefined> {
   try {
     await pebble.exec(cli("migrate"), {
       environment,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,10 +14,18 @@ export const APP = "httprequest-lego-provider";
 
 let packed: Promise<ZipItem[]> | undefined;
 
-/** The packed .charm's entries; packs it first when `pnpm build` has not. */
+/** Newest modification time among the inputs of the .charm. */
+function newestInput(): number {
+  const files = readdirSync(join(PACKAGE_DIR, "src"), { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name));
+  return Math.max(...[...files, join(PACKAGE_DIR, "charmcraft.yaml")].map((f) => statSync(f).mtimeMs));
+}
+
+/** The packed .charm's entries; packs it first when `pnpm build` has not (or is out of date). */
 export function packedCharm(): Promise<ZipItem[]> {
   packed ??= (async () => {
-    if (!existsSync(CHARM_PATH)) {
+    if (!existsSync(CHARM_PATH) || statSync(CHARM_PATH).mtimeMs < newestInput()) {
       const { packCharm } = await import("../src/pack/cli.js");
       await packCharm({ packageDir: PACKAGE_DIR, outDir: join(PACKAGE_DIR, "dist"), strip: true });
     }
@@ -61,8 +69,15 @@ export class Unit {
     this.juju.write(state);
     const root = join(this.dir, "rootfs");
     mkdirSync(join(root, "app"), { recursive: true });
-    writeFileSync(join(root, "app", "package.json"), JSON.stringify({ name: "@httprequest-lego-provider/provider", version: "1.0.0" }));
-    this.pebble = new FakePebble(join(this.dir, "containers", "app", "pebble.socket"), root, providerExec(this.provider));
+    writeFileSync(
+      join(root, "app", "package.json"),
+      JSON.stringify({ name: "@httprequest-lego-provider/provider", version: "1.0.0" }),
+    );
+    this.pebble = new FakePebble(
+      join(this.dir, "containers", "app", "pebble.socket"),
+      root,
+      providerExec(this.provider),
+    );
     this.pebble.seedLayer("001-httprequest-lego-provider", IMAGE_LAYER);
   }
 
@@ -90,13 +105,20 @@ export class Unit {
   }
 
   /** Runs an action with params; returns results / failure message from the Juju double. */
-  async action(name: string, params: Record<string, unknown>): Promise<{ results: Record<string, unknown>; failed?: string; exitCode: number }> {
+  async action(
+    name: string,
+    params: Record<string, unknown>,
+  ): Promise<{ results: Record<string, unknown>; failed?: string; exitCode: number }> {
     this.juju.update((s) => {
       s.action = { params };
     });
     const run = await this.dispatch(`actions/${name}`, { JUJU_ACTION_NAME: name, JUJU_ACTION_UUID: "1" });
     const action = this.juju.read().action;
-    return { results: action?.results ?? {}, ...(action?.failed ? { failed: action.failed } : {}), exitCode: run.exitCode };
+    return {
+      results: action?.results ?? {},
+      ...(action?.failed ? { failed: action.failed } : {}),
+      exitCode: run.exitCode,
+    };
   }
 
   status(): { name: string; message: string } | undefined {
@@ -116,7 +138,9 @@ export function baseState(overrides: Partial<FakeJujuState> = {}): FakeJujuState
     leader: true,
     config: {},
     configDefaults: { "log-level": "info" },
-    relations: [{ id: "secret-storage:0", endpoint: "secret-storage", remoteApp: APP, peer: true, remoteUnits: {} }],
+    relations: [
+      { id: "secret-storage:0", endpoint: "secret-storage", remoteApp: APP, peer: true, remoteUnits: {} },
+    ],
     ...overrides,
   };
 }

@@ -8,7 +8,8 @@ import { parse as parseYaml } from "yaml";
 import { HOST_KEY_LINE } from "./doubles/workload.js";
 import { APP, baseState, packedCharm, Unit } from "./harness.js";
 
-const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAfakefakefake\n-----END OPENSSH PRIVATE KEY-----\n";
+const SSH_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAfakefakefake\n-----END OPENSSH PRIVATE KEY-----\n";
 const REPO = "git+ssh://git@git.example.test/srv/dns.git@main";
 const SERVICE = "httprequest-lego-provider";
 
@@ -34,7 +35,10 @@ describe("packed charm, one leader unit through its life", () => {
   it("install without config: blocked naming everything missing, secret key generated once", async () => {
     const run = await unit.dispatch("hooks/install");
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(unit.status()).toEqual({ name: "blocked", message: "Missing config git-repo, postgresql relation" });
+    expect(unit.status()).toEqual({
+      name: "blocked",
+      message: "Missing config git-repo, postgresql relation",
+    });
     expect(unit.juju.read().status?.app).toEqual(unit.status());
     const key = unit.juju.relation("secret-storage")?.localApp?.app_secret_key ?? "";
     expect(key.length).toBeGreaterThanOrEqual(80);
@@ -56,7 +60,10 @@ describe("packed charm, one leader unit through its life", () => {
       s.config = { "git-repo": REPO };
     });
     await unit.dispatch("hooks/config-changed");
-    expect(unit.status()).toEqual({ name: "blocked", message: "Missing config git-ssh-key, postgresql relation" });
+    expect(unit.status()).toEqual({
+      name: "blocked",
+      message: "Missing config git-ssh-key, postgresql relation",
+    });
   });
 
   it("pebble-ready before the database: still blocked, the charm adds no layer", async () => {
@@ -73,7 +80,12 @@ describe("packed charm, one leader unit through its life", () => {
 
   it("postgresql relation-created: the leader requests a database named after the app", async () => {
     unit.juju.update((s) => {
-      s.relations.push({ id: "postgresql:3", endpoint: "postgresql", remoteApp: "postgresql-k8s", remoteUnits: { "postgresql-k8s/0": {} } });
+      s.relations.push({
+        id: "postgresql:3",
+        endpoint: "postgresql",
+        remoteApp: "postgresql-k8s",
+        remoteUnits: { "postgresql-k8s/0": {} },
+      });
     });
     await unit.dispatch("hooks/postgresql-relation-created", {
       JUJU_RELATION: "postgresql",
@@ -82,14 +94,24 @@ describe("packed charm, one leader unit through its life", () => {
     });
     const local = unit.juju.relation("postgresql")?.localApp ?? {};
     expect(local.database).toBe(APP);
-    expect(JSON.parse(local["requested-secrets"] ?? "[]")).toEqual(expect.arrayContaining(["username", "password"]));
-    expect(unit.status()).toEqual({ name: "waiting", message: "Waiting for database credentials from postgresql" });
+    expect(JSON.parse(local["requested-secrets"] ?? "[]")).toEqual(
+      expect.arrayContaining(["username", "password"]),
+    );
+    expect(unit.status()).toEqual({
+      name: "waiting",
+      message: "Waiting for database credentials from postgresql",
+    });
   });
 
   it("credentials in a Juju secret: files pushed, migrated, layer added, service active", async () => {
     unit.juju.update((s) => {
       const rel = s.relations.find((r) => r.endpoint === "postgresql");
-      if (rel) rel.remoteAppData = { endpoints: "pg-0.pg-endpoints:5432", database: APP, "secret-user": "secret:pguser1" };
+      if (rel)
+        rel.remoteAppData = {
+          endpoints: "pg-0.pg-endpoints:5432",
+          database: APP,
+          "secret-user": "secret:pguser1",
+        };
       s.secrets = { "secret:pguser1": { content: { username: "relation_id_3", password: "p@ss/w:rd" } } };
     });
     const run = await unit.dispatch("hooks/postgresql-relation-changed", {
@@ -102,7 +124,9 @@ describe("packed charm, one leader unit through its life", () => {
     expect(unit.status()).toEqual({ name: "active", message: "" });
 
     const e = env();
-    expect(e.POSTGRESQL_DB_CONNECT_STRING).toBe(`postgresql://relation_id_3:p%40ss%2Fw%3Ard@pg-0.pg-endpoints:5432/${APP}`);
+    expect(e.POSTGRESQL_DB_CONNECT_STRING).toBe(
+      `postgresql://relation_id_3:p%40ss%2Fw%3Ard@pg-0.pg-endpoints:5432/${APP}`,
+    );
     expect(e.APP_SECRET_KEY).toBe(unit.juju.relation("secret-storage")?.localApp?.app_secret_key);
     expect(e).toMatchObject({
       APP_PORT: "8080",
@@ -117,17 +141,34 @@ describe("packed charm, one leader unit through its life", () => {
     expect(JSON.stringify(unit.pebble.plan())).not.toContain("fakefakefake");
 
     const spec = unit.pebble.plan().services?.[SERVICE] as ServiceSpecView;
-    expect(spec).toMatchObject({ command: "/usr/bin/node /app/dist/cli.js serve", user: "_daemon_", "user-id": 584792 });
-    expect(unit.pebble.plan().checks?.healthz).toMatchObject({ level: "ready", http: { url: "http://localhost:8080/healthz" } });
+    expect(spec).toMatchObject({
+      command: "/usr/bin/node /app/dist/cli.js serve",
+      user: "_daemon_",
+      "user-id": 584792,
+    });
+    expect(unit.pebble.plan().checks?.healthz).toMatchObject({
+      level: "ready",
+      http: { url: "http://localhost:8080/healthz" },
+    });
     expect(unit.pebble.services.get(SERVICE)).toMatchObject({ current: "active", starts: 1 });
 
     const keyPath = "/var/lib/httprequest-lego-provider/charm-ssh/git_key";
     const hostsPath = "/var/lib/httprequest-lego-provider/charm-ssh/known_hosts";
     expect(readFileSync(unit.pebble.hostPath(keyPath), "utf8")).toBe(SSH_KEY);
-    expect(unit.pebble.fileMeta.get(keyPath)).toEqual({ permissions: 0o600, userId: 584792, groupId: 584792 });
+    expect(unit.pebble.fileMeta.get(keyPath)).toEqual({
+      permissions: 0o600,
+      userId: 584792,
+      groupId: 584792,
+    });
     expect(statSync(unit.pebble.hostPath(keyPath)).mode & 0o777).toBe(0o600);
-    expect(readFileSync(unit.pebble.hostPath(hostsPath), "utf8")).toBe(`# ssh-keyscan git.example.test:22\n${HOST_KEY_LINE}\n`);
-    expect(unit.pebble.fileMeta.get(hostsPath)).toEqual({ permissions: 0o600, userId: 584792, groupId: 584792 });
+    expect(readFileSync(unit.pebble.hostPath(hostsPath), "utf8")).toBe(
+      `# ssh-keyscan git.example.test:22\n${HOST_KEY_LINE}\n`,
+    );
+    expect(unit.pebble.fileMeta.get(hostsPath)).toEqual({
+      permissions: 0o600,
+      userId: 584792,
+      groupId: 584792,
+    });
     expect(unit.pebble.fileMeta.get("/var/lib/httprequest-lego-provider/charm-ssh")?.permissions).toBe(0o700);
 
     expect(unit.provider.migrations).toBe(1);
@@ -141,7 +182,11 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("a later event with nothing new changes nothing: no layer, restart, migration or keyscan", async () => {
-    const before = { adds: unit.pebble.layerAdds, execs: unit.pebble.execs.length, sets: unit.juju.read().relationSets?.length };
+    const before = {
+      adds: unit.pebble.layerAdds,
+      execs: unit.pebble.execs.length,
+      sets: unit.juju.read().relationSets?.length,
+    };
     const run = await unit.dispatch("hooks/update-status");
     expect(run.exitCode, run.stderr).toBe(0);
     expect(unit.pebble.layerAdds).toBe(before.adds);
@@ -163,7 +208,10 @@ describe("packed charm, one leader unit through its life", () => {
     expect(r.failed).toBeUndefined();
     const password = unit.provider.users.get("certbot")?.password;
     expect(password).toBeTruthy();
-    expect(r.results).toEqual({ password, result: `Created or updated "certbot" with password "${password}"` });
+    expect(r.results).toEqual({
+      password,
+      result: `Created or updated "certbot" with password "${password}"`,
+    });
     const exec = unit.pebble.execs.at(-1);
     expect(exec?.command).toEqual(["/usr/bin/node", "/app/dist/cli.js", "create-user", "certbot", "--json"]);
     expect(exec?.userId).toBe(584792);
@@ -177,10 +225,16 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("allow-domains / revoke-domains / list-domains return the CLI output as result", async () => {
-    const allow = await unit.action("allow-domains", { username: "certbot", domains: "example.test,www.example.test", subdomains: "lab.example.test" });
+    const allow = await unit.action("allow-domains", {
+      username: "certbot",
+      domains: "example.test,www.example.test",
+      subdomains: "lab.example.test",
+    });
     expect(allow).toMatchObject({ results: { result: "Successfully granted access to all domains." } });
     const list = await unit.action("list-domains", { username: "certbot" });
-    expect(list.results.result).toBe("certbot:\n    domains:\n        example.test, www.example.test\n    subdomains:\n        lab.example.test");
+    expect(list.results.result).toBe(
+      "certbot:\n    domains:\n        example.test, www.example.test\n    subdomains:\n        lab.example.test",
+    );
     const revoke = await unit.action("revoke-domains", { username: "certbot", domains: "www.example.test" });
     expect(revoke.results.result).toBe("Successfully revoked access to all domains.");
     const all = await unit.action("list-domains", { username: "*" });
@@ -218,12 +272,23 @@ describe("packed charm, one leader unit through its life", () => {
         endpoint: "ingress",
         remoteApp: "traefik",
         remoteUnits: { "traefik/0": {} },
-        remoteAppData: { ingress: JSON.stringify({ url: "https://dns.example.test/dns-httprequest-lego-provider" }) },
+        remoteAppData: {
+          ingress: JSON.stringify({ url: "https://dns.example.test/dns-httprequest-lego-provider" }),
+        },
       });
     });
-    await unit.dispatch("hooks/ingress-relation-changed", { JUJU_RELATION: "ingress", JUJU_RELATION_ID: "ingress:5", JUJU_REMOTE_APP: "traefik" });
+    await unit.dispatch("hooks/ingress-relation-changed", {
+      JUJU_RELATION: "ingress",
+      JUJU_RELATION_ID: "ingress:5",
+      JUJU_REMOTE_APP: "traefik",
+    });
     const rel = unit.juju.relation("ingress");
-    expect(rel?.localApp).toMatchObject({ name: `"${APP}"`, model: '"dns"', port: "8080", "strip-prefix": "true" });
+    expect(rel?.localApp).toMatchObject({
+      name: `"${APP}"`,
+      model: '"dns"',
+      port: "8080",
+      "strip-prefix": "true",
+    });
     expect(rel?.localUnit).toEqual({
       host: `"${APP}-0.${APP}-endpoints.dns.svc.cluster.local"`,
       ip: '"192.0.2.10"',
@@ -234,20 +299,44 @@ describe("packed charm, one leader unit through its life", () => {
   it("metrics-endpoint, grafana-dashboard and logging publish their data; Loki becomes a log target", async () => {
     unit.juju.update((s) => {
       s.relations.push(
-        { id: "metrics-endpoint:6", endpoint: "metrics-endpoint", remoteApp: "prometheus", remoteUnits: { "prometheus/0": {} } },
-        { id: "grafana-dashboard:7", endpoint: "grafana-dashboard", remoteApp: "grafana", remoteUnits: { "grafana/0": {} } },
+        {
+          id: "metrics-endpoint:6",
+          endpoint: "metrics-endpoint",
+          remoteApp: "prometheus",
+          remoteUnits: { "prometheus/0": {} },
+        },
+        {
+          id: "grafana-dashboard:7",
+          endpoint: "grafana-dashboard",
+          remoteApp: "grafana",
+          remoteUnits: { "grafana/0": {} },
+        },
         {
           id: "logging:8",
           endpoint: "logging",
           remoteApp: "loki",
-          remoteUnits: { "loki/0": { endpoint: JSON.stringify({ url: "http://loki-0.loki-endpoints.cos.svc.cluster.local:3100/loki/api/v1/push" }) } },
+          remoteUnits: {
+            "loki/0": {
+              endpoint: JSON.stringify({
+                url: "http://loki-0.loki-endpoints.cos.svc.cluster.local:3100/loki/api/v1/push",
+              }),
+            },
+          },
         },
       );
     });
-    const run = await unit.dispatch("hooks/logging-relation-changed", { JUJU_RELATION: "logging", JUJU_RELATION_ID: "logging:8", JUJU_REMOTE_APP: "loki" });
+    const run = await unit.dispatch("hooks/logging-relation-changed", {
+      JUJU_RELATION: "logging",
+      JUJU_RELATION_ID: "logging:8",
+      JUJU_REMOTE_APP: "loki",
+    });
     expect(run.exitCode, run.stderr).toBe(0);
-    const jobs = JSON.parse(unit.juju.relation("metrics-endpoint")?.localApp?.scrape_jobs ?? "[]") as unknown[];
-    expect(jobs).toEqual([{ job_name: SERVICE, metrics_path: "/metrics", static_configs: [{ targets: ["*:8080"] }] }]);
+    const jobs = JSON.parse(
+      unit.juju.relation("metrics-endpoint")?.localApp?.scrape_jobs ?? "[]",
+    ) as unknown[];
+    expect(jobs).toEqual([
+      { job_name: SERVICE, metrics_path: "/metrics", static_configs: [{ targets: ["*:8080"] }] },
+    ]);
     expect(unit.juju.relation("metrics-endpoint")?.localUnit?.prometheus_scrape_unit_name).toBe(`${APP}/0`);
 
     const dashboards = JSON.parse(unit.juju.relation("grafana-dashboard")?.localApp?.dashboards ?? "{}") as {
@@ -256,13 +345,22 @@ describe("packed charm, one leader unit through its life", () => {
     const template = dashboards.templates["file:httprequest-lego-provider.json"];
     expect(template?.charm).toBe(SERVICE);
     // Decoded exactly as Grafana's side does it (cosl LZMABase64: base64 + Python lzma).
-    const json = execFileSync("python3", ["-c", "import base64,lzma,sys;print(lzma.decompress(base64.b64decode(sys.stdin.read())).decode())"], {
-      input: template?.content ?? "",
-    }).toString();
+    const json = execFileSync(
+      "python3",
+      ["-c", "import base64,lzma,sys;print(lzma.decompress(base64.b64decode(sys.stdin.read())).decode())"],
+      {
+        input: template?.content ?? "",
+      },
+    ).toString();
     const dashboard = JSON.parse(json) as { panels: { targets: { expr: string }[] }[] };
-    expect(dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join("\n")).toContain("hlp_http_request_duration_seconds_bucket");
+    expect(dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join("\n")).toContain(
+      "hlp_http_request_duration_seconds_bucket",
+    );
 
-    const targets = (unit.pebble.plan()["log-targets"] ?? {}) as Record<string, { location: string; services: string[] }>;
+    const targets = (unit.pebble.plan()["log-targets"] ?? {}) as Record<
+      string,
+      { location: string; services: string[] }
+    >;
     expect(targets["loki-loki-0"]).toMatchObject({
       type: "loki",
       location: "http://loki-0.loki-endpoints.cos.svc.cluster.local:3100/loki/api/v1/push",
@@ -271,7 +369,11 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("logging relation-broken switches the stale log target off", async () => {
-    await unit.dispatch("hooks/logging-relation-broken", { JUJU_RELATION: "logging", JUJU_RELATION_ID: "logging:8", JUJU_REMOTE_APP: "loki" });
+    await unit.dispatch("hooks/logging-relation-broken", {
+      JUJU_RELATION: "logging",
+      JUJU_RELATION_ID: "logging:8",
+      JUJU_REMOTE_APP: "loki",
+    });
     const targets = (unit.pebble.plan()["log-targets"] ?? {}) as Record<string, { services: string[] }>;
     expect(targets["loki-loki-0"]?.services).toEqual(["-all"]);
   });
@@ -292,7 +394,10 @@ describe("packed charm, one leader unit through its life", () => {
     await unit.pebble.stop();
     const run = await unit.dispatch("hooks/update-status");
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(unit.status()).toEqual({ name: "waiting", message: "Waiting for Pebble in workload container app" });
+    expect(unit.status()).toEqual({
+      name: "waiting",
+      message: "Waiting for Pebble in workload container app",
+    });
     const action = await unit.action("list-domains", { username: "certbot" });
     expect(action.failed).toBe("Service not yet ready.");
     await unit.pebble.start();
@@ -319,7 +424,14 @@ describe("packed charm, a second (non-leader) unit", () => {
         leader: false,
         config: { "git-repo": "https://git.example.test/dns.git", "log-level": "debug" },
         relations: [
-          { id: "secret-storage:0", endpoint: "secret-storage", remoteApp: APP, peer: true, remoteUnits: { [`${APP}/0`]: {} }, localApp: {} },
+          {
+            id: "secret-storage:0",
+            endpoint: "secret-storage",
+            remoteApp: APP,
+            peer: true,
+            remoteUnits: { [`${APP}/0`]: {} },
+            localApp: {},
+          },
           {
             id: "postgresql:3",
             endpoint: "postgresql",
@@ -339,13 +451,22 @@ describe("packed charm, a second (non-leader) unit", () => {
 
   it("waits for the leader's secret key, then for the leader's migration, and never writes app data", async () => {
     await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
-    expect(unit.status()).toEqual({ name: "waiting", message: "Waiting for the leader to generate the secret key" });
+    expect(unit.status()).toEqual({
+      name: "waiting",
+      message: "Waiting for the leader to generate the secret key",
+    });
     unit.juju.update((s) => {
       const peer = s.relations.find((r) => r.endpoint === "secret-storage");
       if (peer) peer.localApp = { app_secret_key: "k".repeat(86) };
     });
-    await unit.dispatch("hooks/secret-storage-relation-changed", { JUJU_RELATION: "secret-storage", JUJU_RELATION_ID: "secret-storage:0" });
-    expect(unit.status()).toEqual({ name: "waiting", message: "Waiting for the leader to migrate the database" });
+    await unit.dispatch("hooks/secret-storage-relation-changed", {
+      JUJU_RELATION: "secret-storage",
+      JUJU_RELATION_ID: "secret-storage:0",
+    });
+    expect(unit.status()).toEqual({
+      name: "waiting",
+      message: "Waiting for the leader to migrate the database",
+    });
     expect(unit.provider.migrations).toBe(0);
     expect(unit.juju.read().relationSets?.some((s) => s.app)).toBeFalsy();
     expect(unit.juju.read().status?.app).toBeUndefined();

@@ -1,5 +1,8 @@
 import { PANELS, type PanelSpec } from "./queries.js";
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax, not a JS template
+const PROMETHEUS = { type: "prometheus", uid: "${prometheusds}" };
+
 /** Grafana dashboard JSON (schema 39) built from PANELS: two time-series panels per row. */
 export function buildDashboard(panels: readonly PanelSpec[] = PANELS): string {
   const dashboard = {
@@ -15,7 +18,7 @@ export function buildDashboard(panels: readonly PanelSpec[] = PANELS): string {
       id: index + 1,
       type: "timeseries",
       title: panel.title,
-      datasource: { type: "prometheus", uid: "${prometheusds}" },
+      datasource: PROMETHEUS,
       gridPos: { h: 8, w: 12, x: (index % 2) * 12, y: Math.floor(index / 2) * 8 },
       fieldConfig: { defaults: { unit: panel.unit }, overrides: [] },
       options: { legend: { displayMode: "list", placement: "bottom" }, tooltip: { mode: "multi" } },
@@ -23,7 +26,7 @@ export function buildDashboard(panels: readonly PanelSpec[] = PANELS): string {
         refId: String.fromCharCode(65 + i),
         expr: q.expr,
         legendFormat: q.legend,
-        datasource: { type: "prometheus", uid: "${prometheusds}" },
+        datasource: PROMETHEUS,
       })),
     })),
   };

@@ -4,7 +4,8 @@
  * `hlp_*` metrics plus prom-client's default process/Node.js metrics under the same prefix.
  * `$juju_*` variables are the dropdowns Grafana's charm injects (inject_dropdowns).
  */
-const SEL = 'juju_model=~"$juju_model",juju_model_uuid=~"$juju_model_uuid",juju_application=~"$juju_application",juju_unit=~"$juju_unit"';
+const SEL =
+  'juju_model=~"$juju_model",juju_model_uuid=~"$juju_model_uuid",juju_application=~"$juju_application",juju_unit=~"$juju_unit"';
 
 export interface PanelQuery {
   expr: string;
@@ -21,7 +22,12 @@ export const PANELS: PanelSpec[] = [
   {
     title: "Requests per second by route and status",
     unit: "reqps",
-    queries: [{ expr: `sum by (route, status) (rate(hlp_http_requests_total{${SEL}}[5m]))`, legend: "{{route}} {{status}}" }],
+    queries: [
+      {
+        expr: `sum by (route, status) (rate(hlp_http_requests_total{${SEL}}[5m]))`,
+        legend: "{{route}} {{status}}",
+      },
+    ],
   },
   {
     title: "Request latency (p50 / p95) by route",
@@ -40,14 +46,25 @@ export const PANELS: PanelSpec[] = [
   {
     title: "Challenges by action and outcome",
     unit: "reqps",
-    queries: [{ expr: `sum by (action, outcome) (rate(hlp_challenges_total{${SEL}}[5m]))`, legend: "{{action}} {{outcome}}" }],
+    queries: [
+      {
+        expr: `sum by (action, outcome) (rate(hlp_challenges_total{${SEL}}[5m]))`,
+        legend: "{{action}} {{outcome}}",
+      },
+    ],
   },
   {
     title: "Git push duration (p50 / p95)",
     unit: "s",
     queries: [
-      { expr: `histogram_quantile(0.5, sum by (le) (rate(hlp_git_push_duration_seconds_bucket{${SEL}}[5m])))`, legend: "p50" },
-      { expr: `histogram_quantile(0.95, sum by (le) (rate(hlp_git_push_duration_seconds_bucket{${SEL}}[5m])))`, legend: "p95" },
+      {
+        expr: `histogram_quantile(0.5, sum by (le) (rate(hlp_git_push_duration_seconds_bucket{${SEL}}[5m])))`,
+        legend: "p50",
+      },
+      {
+        expr: `histogram_quantile(0.95, sum by (le) (rate(hlp_git_push_duration_seconds_bucket{${SEL}}[5m])))`,
+        legend: "p95",
+      },
     ],
   },
   {

@@ -1,7 +1,12 @@
 import { execa } from "execa";
 
 /** How a failed hook tool is classified, from its stderr (as ops' _ModelBackend does). */
-export type HookToolErrorKind = "relation-not-found" | "secret-not-found" | "permission-denied" | "not-found" | "other";
+export type HookToolErrorKind =
+  | "relation-not-found"
+  | "secret-not-found"
+  | "permission-denied"
+  | "not-found"
+  | "other";
 
 /** A hook tool exited non-zero (or could not be started); carries argv, exit code and both streams. */
 export class HookToolError extends Error {
@@ -21,7 +26,11 @@ export function classifyStderr(tool: string, stderr: string): HookToolErrorKind 
   const text = stderr.toLowerCase();
   if (text.includes("relation not found")) return "relation-not-found";
   if (tool.startsWith("secret-") && text.includes("not found")) return "secret-not-found";
-  if (text.includes("permission denied") || text.includes("not the leader") || text.includes("cannot write relation settings")) {
+  if (
+    text.includes("permission denied") ||
+    text.includes("not the leader") ||
+    text.includes("cannot write relation settings")
+  ) {
     return "permission-denied";
   }
   if (text.includes("not found")) return "not-found";

@@ -91,7 +91,10 @@ export class HookTools {
     return toDatabag(await this.json(argv));
   }
 
-  async secretAdd(content: Databag, options: { label?: string; owner?: "application" | "unit" } = {}): Promise<string> {
+  async secretAdd(
+    content: Databag,
+    options: { label?: string; owner?: "application" | "unit" } = {},
+  ): Promise<string> {
     const argv = ["secret-add", "--owner", options.owner ?? "application"];
     if (options.label) argv.push("--label", options.label);
     for (const [k, v] of Object.entries(content)) argv.push(`${k}=${v}`);

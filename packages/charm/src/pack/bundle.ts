@@ -14,6 +14,8 @@ export async function bundleDispatcher(entry: string, outfile: string): Promise<
     // Optional native speed-ups of `ws`; it works without them.
     external: ["bufferutil", "utf-8-validate"],
     // Bundled CommonJS dependencies (ws, yaml) still call require() for Node built-ins.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
   });
 }

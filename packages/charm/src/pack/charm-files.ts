@@ -66,7 +66,10 @@ export function parseCharmcraftYaml(text: string): CharmcraftYaml {
   const doc = parse(text) as unknown;
   if (!isRecord(doc)) throw new CharmcraftYamlError("charmcraft.yaml is not a mapping");
   const unknown = Object.keys(doc).filter((k) => !(CHARMCRAFT_KEYS as readonly string[]).includes(k));
-  if (unknown.length > 0) throw new CharmcraftYamlError(`charmcraft.yaml has keys charmcraft does not accept: ${unknown.join(", ")}`);
+  if (unknown.length > 0)
+    throw new CharmcraftYamlError(
+      `charmcraft.yaml has keys charmcraft does not accept: ${unknown.join(", ")}`,
+    );
   for (const key of ["name", "type", "summary", "description", "base", "platforms", "parts"]) {
     if (doc[key] === undefined) throw new CharmcraftYamlError(`charmcraft.yaml lacks "${key}"`);
   }

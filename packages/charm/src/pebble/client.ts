@@ -1,6 +1,12 @@
 import http from "node:http";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
-import { PebbleAPIError, PebbleChangeError, PebbleConnectionError, PebblePathError, PebbleTimeoutError } from "./errors.js";
+import {
+  PebbleAPIError,
+  PebbleChangeError,
+  PebbleConnectionError,
+  PebblePathError,
+  PebbleTimeoutError,
+} from "./errors.js";
 import { type ExecOptions, type ExecResult, runExec } from "./exec.js";
 import { boundaryOf, buildMultipart, parseMultipart } from "./multipart.js";
 import type { Change, CheckInfo, FileInfo, Layer, Plan, ServiceInfo, SystemInfo } from "./types.js";
@@ -41,26 +47,41 @@ export class PebbleClient {
     private readonly timeoutMs = 30_000,
   ) {}
 
-  private raw(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<RawResponse> {
+  private raw(
+    method: string,
+    path: string,
+    body?: Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
           socketPath: this.socketPath,
           method,
           path,
-          headers: { Host: "localhost", ...(body ? { "Content-Length": String(body.length) } : {}), ...headers },
+          headers: {
+            Host: "localhost",
+            ...(body ? { "Content-Length": String(body.length) } : {}),
+            ...headers,
+          },
           timeout: this.timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, contentType: res.headers["content-type"], body: Buffer.concat(chunks) }),
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType: res.headers["content-type"],
+              body: Buffer.concat(chunks),
+            }),
           );
           res.on("error", reject);
         },
       );
-      req.on("timeout", () => req.destroy(new PebbleTimeoutError(`Pebble ${method} ${path} timed out after ${this.timeoutMs} ms`)));
+      req.on("timeout", () =>
+        req.destroy(new PebbleTimeoutError(`Pebble ${method} ${path} timed out after ${this.timeoutMs} ms`)),
+      );
       req.on("error", (err: NodeJS.ErrnoException) => {
         if (err instanceof PebbleTimeoutError) reject(err);
         else if (err.code === "ENOENT" || err.code === "ECONNREFUSED" || err.code === "EACCES") {
@@ -107,7 +128,13 @@ export class PebbleClient {
 
   /** Adds a layer; `combine` merges it into an existing layer of the same label. */
   async addLayer(label: string, layer: Layer, combine = true): Promise<void> {
-    await this.json("POST", "/v1/layers", { action: "add", combine, label, format: "yaml", layer: toYaml(layer) });
+    await this.json("POST", "/v1/layers", {
+      action: "add",
+      combine,
+      label,
+      format: "yaml",
+      layer: toYaml(layer),
+    });
   }
 
   async getPlan(): Promise<Plan> {
@@ -121,7 +148,11 @@ export class PebbleClient {
     return (await this.json("GET", `/v1/services${query}`)).result as ServiceInfo[];
   }
 
-  private async serviceAction(action: string, services: readonly string[], timeoutMs: number): Promise<Change> {
+  private async serviceAction(
+    action: string,
+    services: readonly string[],
+    timeoutMs: number,
+  ): Promise<Change> {
     const envelope = await this.json("POST", "/v1/services", { action, services });
     return this.waitChange(envelope.change ?? "", timeoutMs);
   }
@@ -142,7 +173,8 @@ export class PebbleClient {
 
   /** Waits for a change to be ready; a change that ended in error throws PebbleChangeError. */
   async waitChange(changeId: string, timeoutMs = 60_000): Promise<Change> {
-    if (!changeId) throw new PebbleAPIError(0, "", "async response without a change id", "POST", "/v1/services");
+    if (!changeId)
+      throw new PebbleAPIError(0, "", "async response without a change id", "POST", "/v1/services");
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const left = Math.max(1, Math.min(4_000, deadline - Date.now()));
@@ -157,7 +189,8 @@ export class PebbleClient {
         // 504 = Pebble's own wait timed out; loop until our deadline.
         if (!(err instanceof PebbleAPIError && err.statusCode === 504)) throw err;
       }
-      if (Date.now() >= deadline) throw new PebbleTimeoutError(`Pebble change ${changeId} not ready after ${timeoutMs} ms`);
+      if (Date.now() >= deadline)
+        throw new PebbleTimeoutError(`Pebble change ${changeId} not ready after ${timeoutMs} ms`);
     }
   }
 
@@ -178,10 +211,20 @@ export class PebbleClient {
     if (options.user !== undefined) item.user = options.user;
     if (options.group !== undefined) item.group = options.group;
     const { boundary, body } = buildMultipart([
-      { name: "request", contentType: "application/json", body: Buffer.from(JSON.stringify({ action: "write", files: [item] })) },
-      { name: "files", filename: path, body: Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8") },
+      {
+        name: "request",
+        contentType: "application/json",
+        body: Buffer.from(JSON.stringify({ action: "write", files: [item] })),
+      },
+      {
+        name: "files",
+        filename: path,
+        body: Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8"),
+      },
     ]);
-    const res = await this.raw("POST", "/v1/files", body, { "Content-Type": `multipart/form-data; boundary=${boundary}` });
+    const res = await this.raw("POST", "/v1/files", body, {
+      "Content-Type": `multipart/form-data; boundary=${boundary}`,
+    });
     throwFileErrors(this.decode("POST", "/v1/files", res).result);
   }
 
@@ -196,7 +239,8 @@ export class PebbleClient {
     }
     const parts = parseMultipart(res.body, boundary);
     const response = parts.find((p) => p.name === "response");
-    if (!response) throw new PebbleAPIError(res.status, "", "multipart response without metadata", "GET", url);
+    if (!response)
+      throw new PebbleAPIError(res.status, "", "multipart response without metadata", "GET", url);
     throwFileErrors(this.decode("GET", url, { ...res, body: response.body }).result);
     const file = parts.find((p) => p.name === "files" && p.filename === path);
     if (!file) throw new PebblePathError("generic-file-error", path, "no content returned");
@@ -230,7 +274,9 @@ export class PebbleClient {
   }
 
   async removePath(path: string, recursive = false): Promise<void> {
-    throwFileErrors((await this.json("POST", "/v1/files", { action: "remove", paths: [{ path, recursive }] })).result);
+    throwFileErrors(
+      (await this.json("POST", "/v1/files", { action: "remove", paths: [{ path, recursive }] })).result,
+    );
   }
 
   /** Runs a command in the container, collecting stdout/stderr; non-zero exit throws ExecError. */

@@ -65,6 +65,8 @@ export class ExecError extends PebbleError {
     readonly stdout: string,
     readonly stderr: string,
   ) {
-    super(`command ${JSON.stringify(command[0] ?? "")} exited with ${exitCode}: ${stderr.trim() || stdout.trim()}`);
+    super(
+      `command ${JSON.stringify(command[0] ?? "")} exited with ${exitCode}: ${stderr.trim() || stdout.trim()}`,
+    );
   }
 }

@@ -52,7 +52,9 @@ function connect(socketPath: string, taskId: string, name: string): Promise<WebS
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     ws.once("open", () => resolve(ws));
-    ws.once("error", (err) => reject(new PebbleConnectionError(socketPath, `exec websocket ${name}: ${err.message}`)));
+    ws.once("error", (err) =>
+      reject(new PebbleConnectionError(socketPath, `exec websocket ${name}: ${err.message}`)),
+    );
   });
 }
 
@@ -61,7 +63,11 @@ function connect(socketPath: string, taskId: string, name: string): Promise<WebS
  * closed with `{"command":"end"}`, output read to its end marker, exit code from the change.
  * Protocol: canonical/pebble client/exec.go.
  */
-export async function runExec(transport: ExecTransport, command: readonly string[], options: ExecOptions): Promise<ExecResult> {
+export async function runExec(
+  transport: ExecTransport,
+  command: readonly string[],
+  options: ExecOptions,
+): Promise<ExecResult> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const payload: Record<string, unknown> = {
     command,
@@ -89,11 +95,18 @@ export async function runExec(transport: ExecTransport, command: readonly string
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new PebbleTimeoutError(`exec ${JSON.stringify(command[0])} gave no output end after ${timeoutMs} ms`)),
+        () =>
+          reject(
+            new PebbleTimeoutError(
+              `exec ${JSON.stringify(command[0])} gave no output end after ${timeoutMs} ms`,
+            ),
+          ),
         timeoutMs + 10_000,
       );
     });
-    const [stdout, stderr] = await Promise.race([Promise.all([out, err]), timeout]).finally(() => clearTimeout(timer));
+    const [stdout, stderr] = await Promise.race([Promise.all([out, err]), timeout]).finally(() =>
+      clearTimeout(timer),
+    );
     const change = await transport.waitChange(changeId, timeoutMs + 10_000);
     const raw = change.tasks?.[0]?.data?.["exit-code"];
     const exitCode = typeof raw === "number" ? raw : -1;

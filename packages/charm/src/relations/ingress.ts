@@ -29,7 +29,8 @@ export function parseIngressUrl(providerAppData: Record<string, string>): string
   if (!raw) return undefined;
   try {
     const value = JSON.parse(raw) as unknown;
-    const url = typeof value === "object" && value !== null ? (value as Record<string, unknown>).url : undefined;
+    const url =
+      typeof value === "object" && value !== null ? (value as Record<string, unknown>).url : undefined;
     if (typeof url !== "string" || !/^https?:\/\/[^\s]+$/.test(url)) return undefined;
     return url;
   } catch {

@@ -16,7 +16,8 @@ export function parseLokiEndpoint(unit: string, data: Record<string, string>): L
   if (!data.endpoint) return undefined;
   try {
     const value = JSON.parse(data.endpoint) as unknown;
-    const url = typeof value === "object" && value !== null ? (value as Record<string, unknown>).url : undefined;
+    const url =
+      typeof value === "object" && value !== null ? (value as Record<string, unknown>).url : undefined;
     return typeof url === "string" && /^https?:\/\//.test(url) ? { unit, url } : undefined;
   } catch {
     return undefined;
@@ -56,7 +57,12 @@ export function logTargets(
   }
   for (const name of current) {
     if (name.startsWith(TARGET_PREFIX) && !targets[name]) {
-      targets[name] = { override: "replace", type: "loki", location: "http://disabled.invalid/", services: ["-all"] };
+      targets[name] = {
+        override: "replace",
+        type: "loki",
+        location: "http://disabled.invalid/",
+        services: ["-all"],
+      };
     }
   }
   return targets;

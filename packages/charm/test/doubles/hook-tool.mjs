@@ -17,7 +17,7 @@ function fail(message, code = 1) {
 
 if (!statePath) fail("FAKE_JUJU_STATE is not set");
 const state = JSON.parse(readFileSync(statePath, "utf8"));
-state.calls ??= [];
+if (!state.calls) state.calls = [];
 state.calls.push([tool, ...args]);
 
 function save() {
@@ -83,12 +83,18 @@ const tools = {
       if (eq < 1) fail(`argument "${pair}" must be of the form key=value`);
       const key = pair.slice(0, eq);
       if (!ACTION_KEY.test(key) || ["stdout", "stderr", "stdout-encoding", "stderr-encoding"].includes(key)) {
-        fail(`key "${key}" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods`);
+        fail(
+          `key "${key}" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods`,
+        );
       }
       // Dotted keys nest (a.b=v -> {a: {b: v}}).
-      let target = (state.action.results ??= {});
+      if (!state.action.results) state.action.results = {};
+      let target = state.action.results;
       const parts = key.split(".");
-      for (const p of parts.slice(0, -1)) target = target[p] ??= {};
+      for (const p of parts.slice(0, -1)) {
+        if (!target[p]) target[p] = {};
+        target = target[p];
+      }
       target[parts[parts.length - 1]] = pair.slice(eq + 1);
     }
     save();
@@ -96,12 +102,14 @@ const tools = {
   "action-fail": () => {
     if (!state.action) fail("not running an action");
     const { positional } = parseArgs(args);
-    state.action.failed = positional.join(" ") || "action failed without reason given, check action for errors";
+    state.action.failed =
+      positional.join(" ") || "action failed without reason given, check action for errors";
     save();
   },
   "action-log": () => {
     if (!state.action) fail("not running an action");
-    (state.action.logs ??= []).push(parseArgs(args).positional.join(" "));
+    state.action.logs = state.action.logs ?? [];
+    state.action.logs.push(parseArgs(args).positional.join(" "));
     save();
   },
   "status-set": () => {
@@ -111,14 +119,17 @@ const tools = {
     const app = flags.application === "true" || flags.application === true;
     if (app && !state.leader) fail("cannot set application status: this unit is not the leader");
     const entry = { name, message: message.join(" ") };
-    state.status ??= {};
+    state.status = state.status ?? {};
     state.status[app ? "app" : "unit"] = entry;
-    (state.status[app ? "appHistory" : "unitHistory"] ??= []).push(entry);
+    const history = app ? "appHistory" : "unitHistory";
+    state.status[history] = state.status[history] ?? [];
+    state.status[history].push(entry);
     save();
   },
   "juju-log": () => {
     const { flags, positional } = parseArgs(args, ["log-level", "l"]);
-    (state.logs ??= []).push({ level: flags["log-level"] ?? "INFO", message: positional.join(" ") });
+    state.logs = state.logs ?? [];
+    state.logs.push({ level: flags["log-level"] ?? "INFO", message: positional.join(" ") });
     save();
   },
   "application-version-set": () => {
@@ -129,7 +140,7 @@ const tools = {
     const [spec] = parseArgs(args).positional;
     if (!/^\d{1,5}(-\d{1,5})?(\/(tcp|udp))?$|^icmp$/.test(spec ?? "")) fail(`invalid port "${spec}"`);
     const normal = spec.includes("/") || spec === "icmp" ? spec : `${spec}/tcp`;
-    state.openedPorts ??= [];
+    state.openedPorts = state.openedPorts ?? [];
     if (!state.openedPorts.includes(normal)) state.openedPorts.push(normal);
     save();
   },
@@ -159,7 +170,10 @@ const tools = {
       else fail(`application "${target}" not found in relation ${rel.id}`);
     } else if (target === state.unit) bag = rel.localUnit ?? {};
     else if (rel.remoteUnits && target in rel.remoteUnits) bag = rel.remoteUnits[target];
-    else fail(`cannot read settings for unit "${target}" in relation "${rel.id}": unit "${target}": settings not found`);
+    else
+      fail(
+        `cannot read settings for unit "${target}" in relation "${rel.id}": unit "${target}": settings not found`,
+      );
     out(key === "-" ? bag : (bag[key] ?? null));
   },
   "relation-set": () => {
@@ -172,20 +186,25 @@ const tools = {
       data[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
     if (flags.app && !state.leader) fail("cannot write relation settings");
-    const bag = flags.app ? (rel.localApp ??= {}) : (rel.localUnit ??= {});
+    if (flags.app) rel.localApp = rel.localApp ?? {};
+    else rel.localUnit = rel.localUnit ?? {};
+    const bag = flags.app ? rel.localApp : rel.localUnit;
     for (const [k, v] of Object.entries(data)) {
       if (typeof v !== "string") fail(`value of "${k}" must be a string`);
       // An empty value deletes the key.
       if (v === "") delete bag[k];
       else bag[k] = v;
     }
-    (state.relationSets ??= []).push({ id: rel.id, app: Boolean(flags.app), data });
+    state.relationSets = state.relationSets ?? [];
+    state.relationSets.push({ id: rel.id, app: Boolean(flags.app), data });
     save();
   },
   "secret-get": () => {
     const { flags, positional } = parseArgs(args, ["label"]);
     const id = positional[0];
-    const secret = state.secrets?.[id] ?? Object.values(state.secrets ?? {}).find((s) => s.label && s.label === flags.label);
+    const secret =
+      state.secrets?.[id] ??
+      Object.values(state.secrets ?? {}).find((s) => s.label && s.label === flags.label);
     if (!secret) fail(`secret "${id ?? flags.label}" not found`);
     // Guess: consumers see the tracked revision unless --refresh/--peek; the double keeps one
     // revision per secret, which is what a refreshing consumer reads anyway.
@@ -193,10 +212,13 @@ const tools = {
   },
   "secret-add": () => {
     const { flags, positional } = parseArgs(args, ["label", "owner", "description"]);
-    const content = Object.fromEntries(positional.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
+    const content = Object.fromEntries(
+      positional.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]),
+    );
     if ((flags.owner ?? "application") === "application" && !state.leader) fail("permission denied");
     const id = `secret:${Object.keys(state.secrets ?? {}).length + 1}fakesecret`;
-    (state.secrets ??= {})[id] = { content, label: flags.label, owner: flags.owner ?? "application" };
+    state.secrets = state.secrets ?? {};
+    state.secrets[id] = { content, label: flags.label, owner: flags.owner ?? "application" };
     save();
     process.stdout.write(`${id}\n`);
   },
@@ -205,7 +227,9 @@ const tools = {
     const address = state.unitAddress ?? "192.0.2.10";
     if (!positional[0]) fail("no endpoint name given");
     out({
-      "bind-addresses": [{ "interface-name": "eth0", addresses: [{ value: address, cidr: `${address}/32` }] }],
+      "bind-addresses": [
+        { "interface-name": "eth0", addresses: [{ value: address, cidr: `${address}/32` }] },
+      ],
       "egress-subnets": [`${address}/32`],
       "ingress-addresses": [address],
     });

@@ -41,7 +41,12 @@ export interface FakeJujuState {
   configDefaults?: Record<string, unknown>;
   relations: FakeRelation[];
   secrets?: Record<string, { content: Record<string, string>; label?: string; owner?: string }>;
-  action?: { params: Record<string, unknown>; results?: Record<string, unknown>; failed?: string; logs?: string[] };
+  action?: {
+    params: Record<string, unknown>;
+    results?: Record<string, unknown>;
+    failed?: string;
+    logs?: string[];
+  };
   status?: {
     unit?: { name: string; message: string };
     app?: { name: string; message: string };

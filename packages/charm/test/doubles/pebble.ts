@@ -4,10 +4,20 @@
 // changes), changes/wait, checks, files (multipart read/write, list, make-dirs, remove) and exec
 // with its control/stdio/stderr websockets. Where it had to guess it says so next to the code.
 import { randomUUID } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import http from "node:http";
 import { dirname, join } from "node:path";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { boundaryOf, buildMultipart, parseMultipart } from "../../src/pebble/multipart.js";
 
@@ -71,7 +81,8 @@ function combine(base: PlanShape, layer: PlanShape): PlanShape {
   const out: PlanShape = structuredClone(base);
   for (const section of SECTIONS) {
     for (const [name, spec] of Object.entries(layer[section] ?? {})) {
-      const target = (out[section] ??= {});
+      const target = out[section] ?? {};
+      out[section] = target;
       const existing = target[name];
       if (spec.override === "replace" || !existing) {
         target[name] = structuredClone(spec);
@@ -170,7 +181,12 @@ export class FakePebble {
   }
 
   private error(status: number, message: string, kind?: string): Record<string, unknown> {
-    return { type: "error", "status-code": status, status: "Error", result: { message, ...(kind ? { kind } : {}) } };
+    return {
+      type: "error",
+      "status-code": status,
+      status: "Error",
+      result: { message, ...(kind ? { kind } : {}) },
+    };
   }
 
   private fail(status: number, message: string, kind?: string): { status: number; body: string } {
@@ -181,7 +197,13 @@ export class FakePebble {
     this.changes.set(change.id, change);
     return {
       status: 202,
-      body: JSON.stringify({ type: "async", "status-code": 202, status: "Accepted", change: change.id, result }),
+      body: JSON.stringify({
+        type: "async",
+        "status-code": 202,
+        status: "Accepted",
+        change: change.id,
+        result,
+      }),
     };
   }
 
@@ -210,7 +232,8 @@ export class FakePebble {
       if (url.searchParams.get("format") !== "yaml") return this.fail(400, 'invalid format: must be "yaml"');
       return this.sync(toYaml(this.plan()));
     }
-    if (route === "POST /v1/layers") return this.addLayer(JSON.parse(body.toString()) as Record<string, unknown>);
+    if (route === "POST /v1/layers")
+      return this.addLayer(JSON.parse(body.toString()) as Record<string, unknown>);
     if (route === "GET /v1/services") {
       const names = url.searchParams.get("names")?.split(",").filter(Boolean);
       const plan = this.plan();
@@ -223,7 +246,8 @@ export class FakePebble {
         }));
       return this.sync(list);
     }
-    if (route === "POST /v1/services") return this.serviceAction(JSON.parse(body.toString()) as Record<string, unknown>);
+    if (route === "POST /v1/services")
+      return this.serviceAction(JSON.parse(body.toString()) as Record<string, unknown>);
     const wait = /^\/v1\/changes\/([^/]+)(\/wait)?$/.exec(url.pathname);
     if (req.method === "GET" && wait) {
       const change = this.changes.get(wait[1] ?? "");
@@ -244,14 +268,16 @@ export class FakePebble {
     }
     if (route === "GET /v1/files") return this.getFiles(url, req.headers.accept);
     if (route === "POST /v1/files") return this.postFiles(req.headers["content-type"], body);
-    if (route === "POST /v1/exec") return this.startExec(JSON.parse(body.toString()) as Record<string, unknown>);
+    if (route === "POST /v1/exec")
+      return this.startExec(JSON.parse(body.toString()) as Record<string, unknown>);
     return this.fail(404, `not found: ${route}`, "not-found");
   }
 
   private addLayer(payload: Record<string, unknown>): { status: number; body: string } {
     if (payload.action !== "add") return this.fail(400, `invalid action "${String(payload.action)}"`);
     const label = String(payload.label ?? "");
-    if (!/^[a-z0-9-]+$/.test(label) || label.startsWith("pebble-")) return this.fail(400, `invalid layer label "${label}"`);
+    if (!/^[a-z0-9-]+$/.test(label) || label.startsWith("pebble-"))
+      return this.fail(400, `invalid layer label "${label}"`);
     let layer: PlanShape;
     try {
       layer = (parseYaml(String(payload.layer ?? "")) ?? {}) as PlanShape;
@@ -317,16 +343,22 @@ export class FakePebble {
         if (state) state.current = "inactive";
       }
     } else return this.fail(400, `action "${action}" is unsupported`);
-    return this.async(this.newChange(action, `${action} services`, errors.length ? errors.join("; ") : undefined));
+    return this.async(
+      this.newChange(action, `${action} services`, errors.length ? errors.join("; ") : undefined),
+    );
   }
 
-  private getFiles(url: URL, accept: string | undefined): { status: number; body: string | Buffer; contentType?: string } {
+  private getFiles(
+    url: URL,
+    accept: string | undefined,
+  ): { status: number; body: string | Buffer; contentType?: string } {
     const action = url.searchParams.get("action");
     const path = url.searchParams.get("path") ?? "";
     if (action === "list") {
       const host = this.hostPath(path);
       if (!existsSync(host)) return this.fail(404, `stat ${path}: no such file or directory`, "not-found");
-      const names = url.searchParams.get("itself") === "true" || !statSync(host).isDirectory() ? [""] : readdirSync(host);
+      const names =
+        url.searchParams.get("itself") === "true" || !statSync(host).isDirectory() ? [""] : readdirSync(host);
       return this.sync(
         names.map((n) => {
           const p = n ? join(path, n) : path;
@@ -356,8 +388,17 @@ export class FakePebble {
         ? { kind: "generic-file-error", message: `read ${path}: is a directory` }
         : { kind: "not-found", message: `stat ${path}: no such file or directory` };
     }
-    const response = { type: "sync", "status-code": 200, status: "OK", result: [{ path, ...(error ? { error } : {}) }] };
-    parts.push({ name: "response", contentType: "application/json", body: Buffer.from(JSON.stringify(response)) });
+    const response = {
+      type: "sync",
+      "status-code": 200,
+      status: "OK",
+      result: [{ path, ...(error ? { error } : {}) }],
+    };
+    parts.push({
+      name: "response",
+      contentType: "application/json",
+      body: Buffer.from(JSON.stringify(response)),
+    });
     const { boundary, body } = buildMultipart(parts);
     return { status: 200, body, contentType: `multipart/form-data; boundary=${boundary}` };
   }
@@ -365,7 +406,11 @@ export class FakePebble {
   private setOwner(path: string, permissions: number, userId?: number, groupId?: number): void {
     const host = this.hostPath(path);
     chmodSync(host, permissions);
-    this.fileMeta.set(path, { permissions, ...(userId !== undefined ? { userId } : {}), ...(groupId !== undefined ? { groupId } : {}) });
+    this.fileMeta.set(path, {
+      permissions,
+      ...(userId !== undefined ? { userId } : {}),
+      ...(groupId !== undefined ? { groupId } : {}),
+    });
     if (userId !== undefined && process.getuid?.() === 0) chownSync(host, userId, groupId ?? userId);
   }
 
@@ -378,7 +423,12 @@ export class FakePebble {
           dirs.map((d) => {
             const path = String(d.path);
             mkdirSync(this.hostPath(path), { recursive: Boolean(d["make-parents"]) });
-            this.setOwner(path, Number.parseInt(String(d.permissions ?? "755"), 8), d["user-id"] as number, d["group-id"] as number);
+            this.setOwner(
+              path,
+              Number.parseInt(String(d.permissions ?? "755"), 8),
+              d["user-id"] as number,
+              d["group-id"] as number,
+            );
             return { path };
           }),
         );
@@ -389,7 +439,10 @@ export class FakePebble {
           paths.map((p) => {
             const path = String(p.path);
             if (!existsSync(this.hostPath(path))) {
-              return { path, error: { kind: "not-found", message: `remove ${path}: no such file or directory` } };
+              return {
+                path,
+                error: { kind: "not-found", message: `remove ${path}: no such file or directory` },
+              };
             }
             rmSync(this.hostPath(path), { recursive: Boolean(p.recursive) });
             return { path };
@@ -399,23 +452,33 @@ export class FakePebble {
       return this.fail(400, `invalid action "${String(payload.action)}"`);
     }
     const boundary = boundaryOf(contentType);
-    if (!contentType?.startsWith("multipart/form-data") || !boundary) return this.fail(400, `invalid Content-Type "${contentType}"`);
+    if (!contentType?.startsWith("multipart/form-data") || !boundary)
+      return this.fail(400, `invalid Content-Type "${contentType}"`);
     const parts = parseMultipart(body, boundary);
     const [meta, ...files] = parts;
-    if (meta?.name !== "request") return this.fail(400, `metadata field name must be "request", got "${meta?.name}"`);
+    if (meta?.name !== "request")
+      return this.fail(400, `metadata field name must be "request", got "${meta?.name}"`);
     const payload = JSON.parse(meta.body.toString()) as { action: string; files: Record<string, unknown>[] };
-    if (payload.action !== "write") return this.fail(400, `multipart action must be "write", got "${payload.action}"`);
+    if (payload.action !== "write")
+      return this.fail(400, `multipart action must be "write", got "${payload.action}"`);
     const result = payload.files.map((item) => {
       const path = String(item.path);
       const part = files.find((f) => f.name === "files" && f.filename === path);
-      if (!part) return { path, error: { kind: "generic-file-error", message: `no file content for path "${path}"` } };
+      if (!part)
+        return { path, error: { kind: "generic-file-error", message: `no file content for path "${path}"` } };
       const host = this.hostPath(path);
       if (!existsSync(dirname(host))) {
-        if (!item["make-dirs"]) return { path, error: { kind: "not-found", message: `open ${path}: no such file or directory` } };
+        if (!item["make-dirs"])
+          return { path, error: { kind: "not-found", message: `open ${path}: no such file or directory` } };
         mkdirSync(dirname(host), { recursive: true });
       }
       writeFileSync(host, part.body);
-      this.setOwner(path, Number.parseInt(String(item.permissions ?? "644"), 8), item["user-id"] as number, item["group-id"] as number);
+      this.setOwner(
+        path,
+        Number.parseInt(String(item.permissions ?? "644"), 8),
+        item["user-id"] as number,
+        item["group-id"] as number,
+      );
       return { path };
     });
     return this.sync(result);
@@ -439,13 +502,23 @@ export class FakePebble {
       stdin: "",
     };
     const taskId = randomUUID();
-    const change: Change = { ...this.newChange("exec", `Execute command "${command[0]}"`), status: "Doing", ready: false };
+    const change: Change = {
+      ...this.newChange("exec", `Execute command "${command[0]}"`),
+      status: "Doing",
+      ready: false,
+    };
     this.pendingExec.set(taskId, { req, change, sockets: new Map(), stdin: [], started: false });
     return this.async(change, { "task-id": taskId, environment: req.environment });
   }
 
   private attach(
-    exec: { req: ExecRequest; change: Change; sockets: Map<string, WebSocket>; stdin: Buffer[]; started: boolean },
+    exec: {
+      req: ExecRequest;
+      change: Change;
+      sockets: Map<string, WebSocket>;
+      stdin: Buffer[];
+      started: boolean;
+    },
     name: string,
     ws: WebSocket,
   ): void {

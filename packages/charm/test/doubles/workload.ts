@@ -24,7 +24,13 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-const list = (v: string | undefined): string[] => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []);
+const list = (v: string | undefined): string[] =>
+  v
+    ? v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 
 export function providerExec(state: FakeProviderState): (req: ExecRequest) => ExecReply {
   return (req) => {
@@ -52,13 +58,25 @@ export function providerExec(state: FakeProviderState): (req: ExecRequest) => Ex
         const password = option(args, "password") ?? `gen-${username}-${state.users.size + 1}-pw`;
         const created = !state.users.has(username);
         const email = option(args, "email");
-        state.users.set(username, { staff: command === "create-superuser", password, ...(email ? { email } : {}) });
-        return { stdout: json ? `${JSON.stringify({ username, created, password })}\n` : `Created user "${username}"\n` };
+        state.users.set(username, {
+          staff: command === "create-superuser",
+          password,
+          ...(email ? { email } : {}),
+        });
+        return {
+          stdout: json
+            ? `${JSON.stringify({ username, created, password })}\n`
+            : `Created user "${username}"\n`,
+        };
       }
       case "allow-domains":
       case "revoke-domains": {
-        if (!state.users.has(username)) return { stderr: `Error: User "${username}" does not exist\n`, exitCode: 1 };
-        const grant = state.grants.get(username) ?? { domains: new Set<string>(), subdomains: new Set<string>() };
+        if (!state.users.has(username))
+          return { stderr: `Error: User "${username}" does not exist\n`, exitCode: 1 };
+        const grant = state.grants.get(username) ?? {
+          domains: new Set<string>(),
+          subdomains: new Set<string>(),
+        };
         state.grants.set(username, grant);
         const domains = list(option(args, "domains"));
         const subdomains = list(option(args, "subdomains"));
@@ -67,20 +85,26 @@ export function providerExec(state: FakeProviderState): (req: ExecRequest) => Ex
           for (const d of subdomains) grant.subdomains.add(d);
           return { stdout: "Successfully granted access to all domains.\n" };
         }
-        const missing = [...domains.filter((d) => !grant.domains.has(d)), ...subdomains.filter((d) => !grant.subdomains.has(d))];
-        if (missing.length > 0) return { stderr: `Error: nothing to revoke for ${missing.join(", ")}\n`, exitCode: 1 };
+        const missing = [
+          ...domains.filter((d) => !grant.domains.has(d)),
+          ...subdomains.filter((d) => !grant.subdomains.has(d)),
+        ];
+        if (missing.length > 0)
+          return { stderr: `Error: nothing to revoke for ${missing.join(", ")}\n`, exitCode: 1 };
         for (const d of domains) grant.domains.delete(d);
         for (const d of subdomains) grant.subdomains.delete(d);
         return { stdout: "Successfully revoked access to all domains.\n" };
       }
       case "list-domains": {
         const names = username === "*" ? [...state.users.keys()].sort() : [username];
-        if (username !== "*" && !state.users.has(username)) return { stderr: `Error: User "${username}" does not exist\n`, exitCode: 1 };
+        if (username !== "*" && !state.users.has(username))
+          return { stderr: `Error: User "${username}" does not exist\n`, exitCode: 1 };
         const blocks = names.map((n) => {
           const g = state.grants.get(n);
           const lines = [`${n}:`];
           if (g?.domains.size) lines.push("    domains:", `        ${[...g.domains].sort().join(", ")}`);
-          if (g?.subdomains.size) lines.push("    subdomains:", `        ${[...g.subdomains].sort().join(", ")}`);
+          if (g?.subdomains.size)
+            lines.push("    subdomains:", `        ${[...g.subdomains].sort().join(", ")}`);
           return lines.join("\n");
         });
         return { stdout: `${blocks.join("\n")}\n` };
