@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,23 +14,9 @@ export const APP = "httprequest-lego-provider";
 
 let packed: Promise<ZipItem[]> | undefined;
 
-/** Newest modification time among the inputs of the .charm. */
-function newestInput(): number {
-  const files = readdirSync(join(PACKAGE_DIR, "src"), { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name));
-  return Math.max(...[...files, join(PACKAGE_DIR, "charmcraft.yaml")].map((f) => statSync(f).mtimeMs));
-}
-
-/** The packed .charm's entries; packs it first when `pnpm build` has not (or is out of date). */
+/** The packed .charm's entries (test/global-setup.ts packs it when missing or out of date). */
 export function packedCharm(): Promise<ZipItem[]> {
-  packed ??= (async () => {
-    if (!existsSync(CHARM_PATH) || statSync(CHARM_PATH).mtimeMs < newestInput()) {
-      const { packCharm } = await import("../src/pack/cli.js");
-      await packCharm({ packageDir: PACKAGE_DIR, outDir: join(PACKAGE_DIR, "dist"), strip: true });
-    }
-    return readZip(CHARM_PATH);
-  })();
+  packed ??= readZip(CHARM_PATH);
   return packed;
 }
 

