@@ -83,6 +83,11 @@ export const PANELS: PanelSpec[] = [
     ],
   },
   {
+    title: "Changes waiting for the next git push (queue depth)",
+    unit: "short",
+    queries: [{ expr: `sum by (juju_unit) (hlp_git_queue_depth{${SEL}})`, legend: "{{juju_unit}}" }],
+  },
+  {
     title: "Authentication failures by reason",
     unit: "ops",
     queries: [{ expr: `sum by (reason) (rate(hlp_auth_failures_total{${SEL}}[5m]))`, legend: "{{reason}}" }],
