@@ -75,6 +75,35 @@ describe("the packed .charm", () => {
     expect(metadata.assumes).toContain("k8s-api");
   });
 
+  it("metadata.yaml uses only keys Juju's charm metadata accepts", () => {
+    const accepted = [
+      "name",
+      "display-name",
+      "summary",
+      "description",
+      "maintainers",
+      "docs",
+      "issues",
+      "source",
+      "website",
+      "terms",
+      "subordinate",
+      "min-juju-version",
+      "assumes",
+      "containers",
+      "resources",
+      "storage",
+      "devices",
+      "extra-bindings",
+      "peers",
+      "provides",
+      "requires",
+      "payloads",
+      "charm-user",
+    ];
+    for (const key of Object.keys(yaml("metadata.yaml"))) expect(accepted, key).toContain(key);
+  });
+
   it("config.yaml keeps the Django charm's options (and adds log-level)", () => {
     const options = (yaml("config.yaml").options ?? {}) as Record<
       string,

@@ -265,6 +265,21 @@ describe("packed charm, one leader unit through its life", () => {
     expect(unit.pebble.services.get(SERVICE)?.starts).toBe(starts + 1);
   });
 
+  it("secret-changed (database password rotated): new connect string, migrated again, restarted", async () => {
+    const migrations = unit.provider.migrations;
+    const starts = unit.pebble.services.get(SERVICE)?.starts ?? 0;
+    unit.juju.update((s) => {
+      s.secrets = { "secret:pguser1": { content: { username: "relation_id_3", password: "rotated" } } };
+    });
+    const run = await unit.dispatch("hooks/secret-changed", { JUJU_SECRET_ID: "secret:pguser1" });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(env().POSTGRESQL_DB_CONNECT_STRING).toBe(
+      `postgresql://relation_id_3:rotated@pg-0.pg-endpoints:5432/${APP}`,
+    );
+    expect(unit.provider.migrations).toBe(migrations + 1);
+    expect(unit.pebble.services.get(SERVICE)?.starts).toBe(starts + 1);
+  });
+
   it("ingress: publishes name/model/port JSON-encoded and uses the URL as APP_BASE_URL", async () => {
     unit.juju.update((s) => {
       s.relations.push({
@@ -294,6 +309,18 @@ describe("packed charm, one leader unit through its life", () => {
       ip: '"192.0.2.10"',
     });
     expect(env().APP_BASE_URL).toBe("https://dns.example.test/dns-httprequest-lego-provider");
+  });
+
+  it("ingress relation-broken: APP_BASE_URL goes away", async () => {
+    await unit.dispatch("hooks/ingress-relation-broken", {
+      JUJU_RELATION: "ingress",
+      JUJU_RELATION_ID: "ingress:5",
+      JUJU_REMOTE_APP: "traefik",
+    });
+    expect(env().APP_BASE_URL).toBeUndefined();
+    unit.juju.update((s) => {
+      s.relations = s.relations.filter((r) => r.endpoint !== "ingress");
+    });
   });
 
   it("metrics-endpoint, grafana-dashboard and logging publish their data; Loki becomes a log target", async () => {
