@@ -1,6 +1,7 @@
 import express, { type Express } from "express";
 import type { Logger } from "pino";
 import { Accounts } from "./accounts.js";
+import type { AuditLog } from "./audit/audit-log.js";
 import { Authenticator } from "./auth/authenticator.js";
 import { CredentialCache } from "./auth/credential-cache.js";
 import { LoginRateLimiter } from "./auth/login-rate-limiter.js";
@@ -24,6 +25,8 @@ export interface AppDeps {
   readonly metrics?: HttpMetrics;
   readonly observers?: readonly ChallengeObserver[];
   readonly limiter?: LoginRateLimiter;
+  /** Audit trail: records every challenge and admin API change, serves /api/v1/audit/. */
+  readonly audit?: AuditLog;
   /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
   readonly extraRouters?: readonly { path: string; router: express.Router }[];
 }
@@ -58,8 +61,9 @@ export function createApp(deps: AppDeps): App {
   });
   app.use(requestLog(deps.logger, metrics));
   app.use(opsRoutes({ knex: deps.db.knex, store: deps.store, metrics }));
-  app.use(challengeRoutes({ authenticator, store: deps.store, metrics, observers: deps.observers ?? [] }));
-  app.use("/api/v1", adminRoutes({ accounts, authenticator, tokens, limiter }));
+  const observers = [...(deps.observers ?? []), ...(deps.audit ? [deps.audit] : [])];
+  app.use(challengeRoutes({ authenticator, store: deps.store, metrics, observers }));
+  app.use("/api/v1", adminRoutes({ accounts, authenticator, tokens, limiter, audit: deps.audit }));
   for (const extra of deps.extraRouters ?? []) app.use(extra.path, extra.router);
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}`)));
   app.use(errorMiddleware(deps.logger));

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { Accounts } from "./accounts.js";
+import { startAdminServices } from "./admin/admin-wiring.js";
 import { createApp } from "./app.js";
 import { type Config, ConfigError } from "./config.js";
 import { openDatabase } from "./db/database.js";
@@ -29,6 +30,7 @@ function banner(url: string, repo: string, db: string, demo: DemoCredentials | u
     `httprequest-lego-provider is listening on ${url}`,
     `  database:       ${db}`,
     `  DNS repository: ${repo}`,
+    `  admin pages:    ${url}/admin/ (staff users: create one with create-superuser)`,
   ];
   if (demo) {
     lines.push(
@@ -79,7 +81,14 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
       ...(config.gitKnownHostsFile ? { knownHostsFile: config.gitKnownHostsFile } : {}),
     });
-    const app = createApp({ db, store, logger, secretKey, metrics });
+    const admin = startAdminServices({
+      knex: db.knex,
+      logger,
+      registry: metrics.registry,
+      auditRetentionDays: config.auditRetentionDays,
+    });
+    const { audit, limiter, extraRouters } = admin;
+    const app = createApp({ db, store, logger, secretKey, metrics, audit, limiter, extraRouters });
     const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
     const server = app.express.listen(config.port, host);
     await new Promise<void>((resolve, reject) => {
@@ -101,6 +110,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
           server.closeIdleConnections();
         });
         await store.close();
+        await admin.close();
         await db.close();
         logger.info("stopped");
       })();

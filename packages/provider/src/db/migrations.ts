@@ -1,4 +1,6 @@
 import type { Knex } from "knex";
+import { adminSessionMigration } from "../admin/session-migration.js";
+import { auditLogMigration } from "../audit/audit-migration.js";
 
 /**
  * Schema migrations, kept in code so the bundle needs no migration directory. The first one
@@ -84,7 +86,7 @@ async function adoptPreAccessLevelSchema(knex: Knex): Promise<void> {
   }
 }
 
-export const MIGRATIONS: Migration[] = [djangoSchema];
+export const MIGRATIONS: Migration[] = [djangoSchema, auditLogMigration, adminSessionMigration];
 
 class InCodeMigrationSource implements Knex.MigrationSource<Migration> {
   constructor(private readonly migrations: readonly Migration[]) {}

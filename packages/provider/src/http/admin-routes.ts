@@ -2,6 +2,9 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from "zod";
 import type { Accounts } from "../accounts.js";
 import { checkUsername } from "../accounts.js";
+import { recordAdminApiChanges } from "../audit/admin-api-audit.js";
+import { auditApiRoutes } from "../audit/audit-api.js";
+import type { AuditLog } from "../audit/audit-log.js";
 import type { Authenticator, Principal } from "../auth/authenticator.js";
 import { hashPassword, verifyPassword } from "../auth/django-password.js";
 import type { LoginRateLimiter } from "../auth/login-rate-limiter.js";
@@ -97,6 +100,7 @@ export function adminRoutes(deps: {
   authenticator: Authenticator;
   tokens: TokenService | undefined;
   limiter: LoginRateLimiter;
+  audit?: AuditLog | undefined;
 }): Router {
   const { accounts } = deps;
   const router = express.Router();
@@ -160,6 +164,11 @@ export function adminRoutes(deps: {
       })
       .catch(next);
   });
+
+  if (deps.audit) {
+    router.use(recordAdminApiChanges({ accounts, audit: deps.audit }));
+    router.use("/audit", auditApiRoutes(deps.audit));
+  }
 
   // Users
   router.get(
