@@ -1,0 +1,71 @@
+import express, { type Express } from "express";
+import type { Logger } from "pino";
+import { Accounts } from "./accounts.js";
+import type { AuditLog } from "./audit/audit-log.js";
+import { Authenticator } from "./auth/authenticator.js";
+import { CredentialCache } from "./auth/credential-cache.js";
+import { LoginRateLimiter } from "./auth/login-rate-limiter.js";
+import { TokenService } from "./auth/tokens.js";
+import type { Database } from "./db/database.js";
+import type { RecordStore } from "./dns/record-store.js";
+import { AppError } from "./errors.js";
+import { adminRoutes } from "./http/admin-routes.js";
+import { type ChallengeObserver, challengeRoutes } from "./http/challenge-routes.js";
+import { errorMiddleware } from "./http/error-middleware.js";
+import { createMetrics, type HttpMetrics } from "./http/metrics.js";
+import { opsRoutes } from "./http/ops-routes.js";
+import { requestLog } from "./http/request-log.js";
+
+export interface AppDeps {
+  readonly db: Database;
+  readonly store: RecordStore;
+  readonly logger: Logger;
+  /** JWT signing key; without it the token endpoints and Bearer auth are off. */
+  readonly secretKey: string | undefined;
+  readonly metrics?: HttpMetrics;
+  readonly observers?: readonly ChallengeObserver[];
+  readonly limiter?: LoginRateLimiter;
+  /** Audit trail: records every challenge and admin API change, serves /api/v1/audit/. */
+  readonly audit?: AuditLog;
+  /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
+  readonly extraRouters?: readonly { path: string; router: express.Router }[];
+}
+
+export interface App {
+  readonly express: Express;
+  readonly accounts: Accounts;
+  readonly authenticator: Authenticator;
+  readonly metrics: HttpMetrics;
+}
+
+/** Builds the Express app from its dependencies: no environment, no listen(). */
+export function createApp(deps: AppDeps): App {
+  const metrics = deps.metrics ?? createMetrics();
+  const accounts = new Accounts(deps.db.knex);
+  const limiter = deps.limiter ?? new LoginRateLimiter();
+  const tokens = deps.secretKey ? new TokenService(deps.secretKey) : undefined;
+  const authenticator = new Authenticator(accounts.users, new CredentialCache(), limiter, tokens, {
+    onFailure: (reason) => metrics.authFailures.inc({ reason }),
+    onVerified: (seconds, cached) => metrics.authVerify.observe({ cached: String(cached) }, seconds),
+  });
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  // Behind a Kubernetes ingress the peer is a proxy on a private network: trust its X-Forwarded-For.
+  app.set("trust proxy", "loopback, linklocal, uniquelocal");
+  // acme.sh joins its endpoint and "/present" by string concatenation: accept "//present".
+  app.use((req, _res, next) => {
+    if (req.url.includes("//")) req.url = req.url.replace(/\/{2,}/g, "/");
+    next();
+  });
+  app.use(requestLog(deps.logger, metrics));
+  app.use(opsRoutes({ knex: deps.db.knex, store: deps.store, metrics }));
+  const observers = [...(deps.observers ?? []), ...(deps.audit ? [deps.audit] : [])];
+  app.use(challengeRoutes({ authenticator, store: deps.store, metrics, observers }));
+  app.use("/api/v1", adminRoutes({ accounts, authenticator, tokens, limiter, audit: deps.audit }));
+  for (const extra of deps.extraRouters ?? []) app.use(extra.path, extra.router);
+  app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}`)));
+  app.use(errorMiddleware(deps.logger));
+  return { express: app, accounts, authenticator, metrics };
+}

@@ -1,0 +1,56 @@
+import { createHmac, randomBytes } from "node:crypto";
+
+/**
+ * Remembers credentials that recently verified, so repeated Basic auth by one client costs an HMAC
+ * instead of a KDF run. Entries are keyed by HMAC(process-local key, username, password, stored
+ * hash): the cache never holds a usable secret, and changing the password changes the stored hash,
+ * which invalidates every entry for the old one without any bookkeeping. Deactivation is checked
+ * by the caller on the user row it loads anyway.
+ */
+export class CredentialCache {
+  private readonly key = randomBytes(32);
+  private readonly entries = new Map<string, number>();
+
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly ttlMs = 15 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private keyFor(username: string, password: string, storedHash: string): string {
+    return createHmac("sha256", this.key)
+      .update(username)
+      .update("\0")
+      .update(password)
+      .update("\0")
+      .update(storedHash)
+      .digest("base64");
+  }
+
+  has(username: string, password: string, storedHash: string): boolean {
+    const k = this.keyFor(username, password, storedHash);
+    const expires = this.entries.get(k);
+    if (expires === undefined) return false;
+    if (expires <= this.now()) {
+      this.entries.delete(k);
+      return false;
+    }
+    return true;
+  }
+
+  remember(username: string, password: string, storedHash: string): void {
+    const k = this.keyFor(username, password, storedHash);
+    this.entries.delete(k);
+    this.entries.set(k, this.now() + this.ttlMs);
+    // Map keeps insertion order: the first key is the oldest.
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,91 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Validated service configuration. Read from the environment once, at start-up. */
+export interface Config {
+  readonly port: number;
+  /** Listen address; undefined means 0.0.0.0 in production and 127.0.0.1 in `serve --dev`. */
+  readonly host: string | undefined;
+  readonly baseUrl: string | undefined;
+  readonly secretKey: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly gitRepo: string | undefined;
+  readonly gitSshKey: string | undefined;
+  readonly gitSshKeyFile: string | undefined;
+  readonly gitKnownHosts: string | undefined;
+  readonly gitKnownHostsFile: string | undefined;
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  readonly auditRetentionDays: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+// 0 lets the kernel pick a free port (tests, benchmarks); the banner prints the real one.
+const portSchema = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  APP_PORT: portSchema.optional(),
+  PORT: portSchema.optional(),
+  APP_HOST: optionalText,
+  APP_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  APP_SECRET_KEY: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  POSTGRESQL_DB_CONNECT_STRING: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql://user:password@host:5432/database URL")
+      .optional(),
+  ),
+  APP_DATA_DIR: z.string().min(1).default("./.data"),
+  APP_GIT_REPO: optionalText,
+  APP_GIT_SSH_KEY: optionalText,
+  APP_GIT_SSH_KEY_FILE: optionalText,
+  APP_GIT_KNOWN_HOSTS: optionalText,
+  APP_GIT_KNOWN_HOSTS_FILE: optionalText,
+  APP_LOG_LEVEL: z
+    .string()
+    .default("info")
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum(["fatal", "error", "warn", "warning", "info", "debug", "trace", "silent"]))
+    .transform((v) => (v === "warning" ? "warn" : v)),
+  APP_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+});
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const shown = name in env && !/KEY|SECRET|PASSWORD|CONNECT/.test(name) ? ` (got "${env[name]}")` : "";
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.APP_PORT ?? e.PORT ?? 8080,
+    host: e.APP_HOST,
+    baseUrl: e.APP_BASE_URL,
+    secretKey: e.APP_SECRET_KEY,
+    databaseUrl: e.POSTGRESQL_DB_CONNECT_STRING,
+    dataDir: path.resolve(e.APP_DATA_DIR),
+    gitRepo: e.APP_GIT_REPO,
+    gitSshKey: e.APP_GIT_SSH_KEY,
+    gitSshKeyFile: e.APP_GIT_SSH_KEY_FILE,
+    gitKnownHosts: e.APP_GIT_KNOWN_HOSTS,
+    gitKnownHostsFile: e.APP_GIT_KNOWN_HOSTS_FILE,
+    logLevel: e.APP_LOG_LEVEL,
+    auditRetentionDays: e.APP_AUDIT_RETENTION_DAYS,
+  });
+}

@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import knexFactory, { type Knex } from "knex";
+
+/** An open database: PostgreSQL, or the embedded PGlite reached over its local socket. */
+export interface Database {
+  readonly knex: Knex;
+  readonly kind: "postgresql" | "pglite";
+  /** Human-readable location for start-up output (never contains a password). */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export class DatabaseUnavailableError extends Error {
+  override readonly name = "DatabaseUnavailableError";
+}
+
+export interface OpenDatabaseOptions {
+  readonly url: string | undefined;
+  readonly dataDir: string;
+  /**
+   * "server": the long-running service, which must own an embedded database.
+   * "client": a management command, which uses the running service's socket when there is one.
+   */
+  readonly role: "server" | "client";
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.url) return openPostgres(options.url);
+  return openEmbedded(options.dataDir, options.role);
+}
+
+function openPostgres(url: string): Database {
+  const knex = knexFactory({ client: "pg", connection: url, pool: { min: 0, max: 10 } });
+  const safe = new URL(url);
+  safe.password = "";
+  return {
+    knex,
+    kind: "postgresql",
+    description: `PostgreSQL ${safe.host}${safe.pathname}`,
+    close: () => knex.destroy(),
+  };
+}
+
+/**
+ * PGlite is single-process, so one process (the service, or a CLI command when no service runs)
+ * hosts it and serves it on a unix socket in the data dir; everyone else connects to that socket
+ * with the ordinary pg driver. All SQL therefore goes through one driver on both databases.
+ */
+export function embeddedSocketDir(dataDir: string): string {
+  const dir = path.join(dataDir, "pglite-run");
+  // Unix socket paths are limited to ~107 bytes; fall back to a stable short path.
+  if (path.join(dir, ".s.PGSQL.5432").length < 100) return dir;
+  const digest = createHash("sha256").update(dataDir).digest("hex").slice(0, 16);
+  return path.join(os.tmpdir(), `hlp-${digest}`);
+}
+
+function socketAnswers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function pgliteKnex(socketDir: string, pool: number): Knex {
+  return knexFactory({
+    client: "pg",
+    connection: { host: socketDir, port: 5432, user: "postgres", database: "postgres" },
+    // PGlite runs one query at a time; one connection per process keeps transactions whole.
+    pool: { min: 0, max: pool },
+  });
+}
+
+async function openEmbedded(dataDir: string, role: "server" | "client"): Promise<Database> {
+  const socketDir = embeddedSocketDir(dataDir);
+  const socketPath = path.join(socketDir, ".s.PGSQL.5432");
+  const pgdata = path.join(dataDir, "pglite");
+  if (await socketAnswers(socketPath)) {
+    if (role === "server") {
+      throw new DatabaseUnavailableError(
+        `The embedded database in ${pgdata} is already served by another process (socket ${socketPath}). ` +
+          "Stop the other service, or set POSTGRESQL_DB_CONNECT_STRING.",
+      );
+    }
+    const knex = pgliteKnex(socketDir, 1);
+    return {
+      knex,
+      kind: "pglite",
+      description: `embedded PGlite ${pgdata} (via the running service)`,
+      close: () => knex.destroy(),
+    };
+  }
+  await mkdir(socketDir, { recursive: true, mode: 0o700 });
+  await mkdir(dataDir, { recursive: true });
+  // A socket file that does not answer was left by a process that died.
+  await rm(socketPath, { force: true });
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const db = await PGlite.create(pgdata);
+  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 32 });
+  await server.start();
+  const knex = pgliteKnex(socketDir, 1);
+  return {
+    knex,
+    kind: "pglite",
+    description: `embedded PGlite ${pgdata}`,
+    close: async () => {
+      await knex.destroy();
+      await server.stop();
+      await db.close();
+      await rm(socketPath, { force: true });
+    },
+  };
+}

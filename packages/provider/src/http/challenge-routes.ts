@@ -1,0 +1,119 @@
+import express, { type Request, type Router } from "express";
+import type { Authenticator, Principal } from "../auth/authenticator.js";
+import { parseChallengeBody } from "../challenge/challenge-request.js";
+import { canManage } from "../challenge/permission.js";
+import type { RecordStore } from "../dns/record-store.js";
+import { AppError, toAppError } from "../errors.js";
+import type { HttpMetrics } from "./metrics.js";
+
+export type ChallengeAction = "present" | "cleanup";
+
+/** What one /present or /cleanup did, for the audit trail and the request log. */
+export interface ChallengeEvent {
+  readonly action: ChallengeAction;
+  readonly username: string | undefined;
+  readonly userId: number | undefined;
+  readonly fqdn: string | undefined;
+  readonly outcome: "ok" | "denied" | "invalid" | "unauthenticated" | "failed";
+  readonly status: number;
+  readonly commit: string | undefined;
+  readonly durationMs: number;
+  readonly message: string | undefined;
+}
+
+export interface ChallengeObserver {
+  onChallenge(event: ChallengeEvent): void;
+}
+
+/** Request locals the request logger reads. */
+export interface ChallengeLocals {
+  username?: string;
+  fqdn?: string;
+}
+
+function outcomeOf(err: AppError): ChallengeEvent["outcome"] {
+  if (err.status === 401 || err.status === 429) return "unauthenticated";
+  if (err.status === 403) return "denied";
+  if (err.status < 500 && err.code !== "zone_not_configured") return "invalid";
+  return "failed";
+}
+
+function parseBody(req: Request): unknown {
+  const text = typeof req.body === "string" ? req.body : "";
+  // `curl -d '{...}'` labels JSON as form data: trust the body's shape over the label.
+  if (req.is("application/x-www-form-urlencoded") && !text.trimStart().startsWith("{")) {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("bad_request", "Body is not valid JSON");
+  }
+}
+
+export function challengeRoutes(deps: {
+  authenticator: Authenticator;
+  store: RecordStore;
+  metrics: HttpMetrics;
+  observers: readonly ChallengeObserver[];
+}): Router {
+  const router = express.Router();
+  // Any content type: lego sends JSON, acme.sh JSON, curl users often form data.
+  const rawBody = express.text({ type: () => true, limit: "16kb" });
+
+  const handle = (action: ChallengeAction) =>
+    (async (req, res) => {
+      const started = performance.now();
+      const locals = res.locals as ChallengeLocals;
+      let principal: Principal | undefined;
+      let fqdn: string | undefined;
+      let commit: string | undefined;
+      let status = 200;
+      let failure: AppError | undefined;
+      try {
+        principal = await deps.authenticator.authenticate(req.get("authorization"), req.ip ?? "unknown");
+        locals.username = principal.user.username;
+        const request = parseChallengeBody(parseBody(req), action === "present");
+        fqdn = request.fqdn;
+        locals.fqdn = fqdn;
+        if (!canManage(request.fqdn, principal.grants)) {
+          throw new AppError(
+            "forbidden",
+            `The user ${principal.user.username} does not have permission to manage ${request.fqdn}`,
+          );
+        }
+        const result =
+          action === "present"
+            ? await deps.store.present(request.fqdn, request.value ?? "")
+            : await deps.store.cleanup(request.fqdn, request.value);
+        commit = result.commit;
+        const echo: Record<string, string> = { fqdn: request.fqdn };
+        if (request.value !== undefined) echo.value = request.value;
+        res.status(200).json(echo);
+      } catch (err) {
+        failure = toAppError(err);
+        status = failure.status;
+        throw failure;
+      } finally {
+        const outcome = failure ? outcomeOf(failure) : "ok";
+        deps.metrics.challenges.inc({ action, outcome });
+        const event: ChallengeEvent = {
+          action,
+          username: principal?.user.username,
+          userId: principal?.user.id,
+          fqdn,
+          outcome,
+          status,
+          commit,
+          durationMs: performance.now() - started,
+          message: failure?.message,
+        };
+        for (const o of deps.observers) o.onChallenge(event);
+      }
+    }) satisfies express.RequestHandler;
+
+  router.post("/present", rawBody, handle("present"));
+  router.post("/cleanup", rawBody, handle("cleanup"));
+  return router;
+}

@@ -1,0 +1,33 @@
+import type { ErrorRequestHandler, Response } from "express";
+import type { Logger } from "pino";
+import { REALM } from "../auth/authenticator.js";
+import { type AppError, toAppError } from "../errors.js";
+
+export function sendError(res: Response, err: AppError): void {
+  if (err.code === "unauthorized")
+    res.setHeader("WWW-Authenticate", `Basic realm="${REALM}", charset="UTF-8"`);
+  const retryAfter = err.details?.retryAfter;
+  if (err.code === "too_many_requests" && retryAfter) res.setHeader("Retry-After", retryAfter);
+  const body: Record<string, string> = { error: err.code, message: err.message };
+  if (err.details?.field) body.field = err.details.field;
+  res.status(err.status).json(body);
+}
+
+/** Last middleware: every error becomes a one-line JSON body; stack traces go to the log only. */
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    // Body-parser errors carry a status and a type.
+    const parseError = err as { type?: string; status?: number };
+    if (parseError.type === "entity.too.large") {
+      res.status(413).json({ error: "bad_request", message: "Request body too large" });
+      return;
+    }
+    const appError = toAppError(err);
+    if (appError.status >= 500) logger.error({ err }, appError.message);
+    sendError(res, appError);
+  };
+}

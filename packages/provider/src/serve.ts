@@ -1,0 +1,135 @@
+import type { AddressInfo } from "node:net";
+import { Accounts } from "./accounts.js";
+import { startAdminServices } from "./admin/admin-wiring.js";
+import { createApp } from "./app.js";
+import { type Config, ConfigError } from "./config.js";
+import { openDatabase } from "./db/database.js";
+import { migrate } from "./db/migrations.js";
+import { type DemoCredentials, ensureDemoUser } from "./dev-demo.js";
+import { createAdvisoryLock } from "./dns/advisory-lock.js";
+import { ensureDemoRepository } from "./dns/demo-repository.js";
+import { createGitRecordStore } from "./dns/git-record-store.js";
+import { createMetrics } from "./http/metrics.js";
+import { createLogger } from "./logger.js";
+import { devSecretKey } from "./secret-key.js";
+
+export interface ServeOptions {
+  /** Development defaults: demo repository, demo user, generated signing key. */
+  readonly dev: boolean;
+  readonly migrate: boolean;
+}
+
+export interface RunningService {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+function banner(url: string, repo: string, db: string, demo: DemoCredentials | undefined): string {
+  const lines = [
+    "",
+    `httprequest-lego-provider is listening on ${url}`,
+    `  database:       ${db}`,
+    `  DNS repository: ${repo}`,
+    `  admin pages:    ${url}/admin/ (staff users: create one with create-superuser)`,
+  ];
+  if (demo) {
+    lines.push(
+      `  demo user:      ${demo.username} / ${demo.password}  (may manage example.test and *.example.test)`,
+      "",
+      "Try it:",
+      `  curl -u '${demo.username}:${demo.password}' -H 'Content-Type: application/json' \\`,
+      `    -d '{"fqdn":"_acme-challenge.www.example.test.","value":"demo-value-123"}' ${url}/present`,
+      "",
+      "Point lego at it:",
+      `  HTTPREQ_ENDPOINT=${url} HTTPREQ_USERNAME=${demo.username} HTTPREQ_PASSWORD='${demo.password}' \\`,
+      "    lego --email you@example.test --dns httpreq --domains www.example.test run",
+    );
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+/** Starts the service; resolves once it listens. SIGTERM/SIGINT drain and exit. */
+export async function serve(config: Config, options: ServeOptions): Promise<RunningService> {
+  const logger = createLogger(config.logLevel);
+  const secretKey = config.secretKey ?? (options.dev ? await devSecretKey(config.dataDir) : undefined);
+  if (!secretKey)
+    throw new ConfigError(["APP_SECRET_KEY: required (at least 16 characters) outside `serve --dev`"]);
+  if (!config.gitRepo && !options.dev) {
+    throw new ConfigError(["APP_GIT_REPO: required (the DNS records repository) outside `serve --dev`"]);
+  }
+  const repo = config.gitRepo ?? (await ensureDemoRepository(config.dataDir));
+  if (!config.gitRepo) logger.info({ repo }, "APP_GIT_REPO is not set: using the local demo DNS repository");
+
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, role: "server" });
+  try {
+    if (options.migrate) {
+      const applied = await migrate(db.knex);
+      if (applied.length > 0) logger.info({ applied }, "database migrated");
+    }
+    const demo = options.dev ? await ensureDemoUser(new Accounts(db.knex), config.dataDir) : undefined;
+    const metrics = createMetrics();
+    const store = await createGitRecordStore({
+      repo,
+      dataDir: config.dataDir,
+      logger,
+      metrics: metrics.registry,
+      // Replicas sharing a PostgreSQL database take turns pushing instead of racing the remote.
+      ...(db.kind === "postgresql" ? { lock: createAdvisoryLock(db.knex, repo) } : {}),
+      ...(config.gitSshKey ? { sshKey: config.gitSshKey } : {}),
+      ...(config.gitSshKeyFile ? { sshKeyFile: config.gitSshKeyFile } : {}),
+      ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
+      ...(config.gitKnownHostsFile ? { knownHostsFile: config.gitKnownHostsFile } : {}),
+    });
+    const admin = startAdminServices({
+      knex: db.knex,
+      logger,
+      registry: metrics.registry,
+      auditRetentionDays: config.auditRetentionDays,
+    });
+    const { audit, limiter, extraRouters } = admin;
+    const app = createApp({ db, store, logger, secretKey, metrics, audit, limiter, extraRouters });
+    const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
+    const server = app.express.listen(config.port, host);
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+    const address = server.address() as AddressInfo;
+    const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+    const url = `http://${shownHost}:${address.port}`;
+    process.stdout.write(banner(url, repo.replace(/\/\/[^@/]*@/, "//"), db.description, demo));
+    logger.info({ port: address.port, host }, "listening");
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        logger.info("shutting down: finishing in-flight requests");
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await store.close();
+        await admin.close();
+        await db.close();
+        logger.info("stopped");
+      })();
+      return stopping;
+    };
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      process.once(signal, () => {
+        stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, "error during shutdown");
+            process.exit(1);
+          },
+        );
+      });
+    }
+    return { url, stop };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

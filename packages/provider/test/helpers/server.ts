@@ -1,0 +1,46 @@
+import type { AddressInfo } from "node:net";
+import { pino } from "pino";
+import { type App, createApp } from "../../src/app.js";
+import type { Database } from "../../src/db/database.js";
+import type { RecordStore } from "../../src/dns/record-store.js";
+import type { ChallengeEvent } from "../../src/http/challenge-routes.js";
+
+export interface TestServer {
+  readonly url: string;
+  readonly app: App;
+  readonly events: ChallengeEvent[];
+  close(): Promise<void>;
+}
+
+/** The real app on a real socket on 127.0.0.1 with a random port. */
+export async function startTestServer(
+  db: Database,
+  store: RecordStore,
+  secretKey = "test-secret-key-0123456789",
+): Promise<TestServer> {
+  const events: ChallengeEvent[] = [];
+  const app = createApp({
+    db,
+    store,
+    logger: pino({ level: "silent" }),
+    secretKey,
+    observers: [{ onChallenge: (e) => events.push(e) }],
+  });
+  const server = app.express.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve) => server.once("listening", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    events,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export function basic(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+}
