@@ -93,6 +93,10 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const message = error instanceof CommandError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`build-rock: ${message}\n`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
+    const usage =
+      error instanceof UsageError ||
+      String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
+    if (usage) process.stderr.write("build-rock: see --help\n");
+    process.exitCode = usage ? 2 : 1;
   },
 );
