@@ -76,6 +76,13 @@ async function main(argv: readonly string[]): Promise<number> {
       (l) =>
         `layer ${l.name.padEnd(5)} ${formatBytes(l.compressedBytes).padStart(9)} gz, ${formatBytes(l.uncompressedBytes).padStart(9)} tar${l.cached ? " (cached)" : ""}  ${l.digest}`,
     ),
+    ...(result.largestPackages.length > 0
+      ? [
+          `largest base packages (installed size): ${result.largestPackages
+            .map((p) => `${p.name} ${(p.installedKiB / 1024).toFixed(1)} MiB`)
+            .join(", ")}`,
+        ]
+      : []),
     `built in ${seconds} s`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
