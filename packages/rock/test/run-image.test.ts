@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { imageEnv, inImage } from "./support/in-image.js";
 import { freePort, waitFor } from "./support/net.js";
 import { type Sshd, startSshd } from "./support/sshd.js";
-import { type Unpacked, unpackRock } from "./support/unpack.js";
 
 const rock = inject("rock");
 const isRoot = process.getuid?.() === 0;
@@ -71,17 +70,21 @@ async function childPid(parent: number): Promise<number | undefined> {
 interface Remote {
   readonly name: string;
   /** Prepares the bare repository; returns APP_GIT_* variables and the repository's host path. */
-  setup(rootfs: string, work: string): Promise<{ env: Record<string, string>; bareOnHost: string }>;
+  setup(
+    rootfs: string,
+    work: string,
+    id: string,
+  ): Promise<{ env: Record<string, string>; bareOnHost: string }>;
   teardown(): Promise<void>;
 }
 
 const fileRemote = (): Remote => ({
   name: "file:// inside the image",
-  async setup(rootfs, work) {
-    const bareOnHost = join(rootfs, "tmp/zones.git");
+  async setup(rootfs, work, id) {
+    const bareOnHost = join(rootfs, `tmp/zones-${id}.git`);
     seedBareRepo(work, bareOnHost);
     execFileSync("chown", ["-R", "584792:584792", bareOnHost]);
-    return { env: { APP_GIT_REPO: "file:///tmp/zones.git@main" }, bareOnHost };
+    return { env: { APP_GIT_REPO: `file:///tmp/zones-${id}.git@main` }, bareOnHost };
   },
   async teardown() {},
 });
@@ -114,28 +117,32 @@ const sshRemote = (): Remote => {
 describe.runIf(isRoot).each([fileRemote(), sshRemote()])(
   "the provider from the image as uid 584792, $name",
   (remote) => {
-    let unpacked: Unpacked;
+    const { rootfs } = rock.unpacked;
     let work: string;
     let service: ChildProcess | undefined;
     let output = "";
     let port = 0;
     let bareOnHost = "";
     let env: Record<string, string>;
-    const database = `rock_test_${randomBytes(4).toString("hex")}`;
+    const id = randomBytes(4).toString("hex");
+    const database = `rock_test_${id}`;
+    // Each run gets its own data directory (clone, ssh files) in the shared root filesystem.
+    const dataDir = `/var/lib/httprequest-lego-provider/run-${id}`;
     const password = randomBytes(12).toString("hex");
 
     function cli(...args: string[]): string {
-      const command = inImage(unpacked.rootfs, ["/usr/local/bin/httprequest-lego-provider", ...args]);
+      const command = inImage(rootfs, ["/usr/local/bin/httprequest-lego-provider", ...args]);
       const result = spawnSync(command.file, command.args, { env, encoding: "utf8", timeout: 60_000 });
       if (result.status !== 0) throw new Error(`${args[0]} failed (${result.status}): ${result.stderr}`);
       return result.stdout;
     }
 
     beforeAll(async () => {
-      unpacked = await unpackRock(rock.result.path, rock.inputs.version);
       work = await mkdtemp(join(tmpdir(), "rock-run-"));
       psql(`CREATE DATABASE ${database}`);
-      const prepared = await remote.setup(unpacked.rootfs, work);
+      await mkdir(join(rootfs, dataDir), { mode: 0o700 });
+      execFileSync("chown", ["584792:584792", join(rootfs, dataDir)]);
+      const prepared = await remote.setup(rootfs, work, id);
       bareOnHost = prepared.bareOnHost;
       port = await freePort();
       env = imageEnv({
@@ -144,13 +151,14 @@ describe.runIf(isRoot).each([fileRemote(), sshRemote()])(
         APP_SECRET_KEY: randomBytes(32).toString("hex"),
         POSTGRESQL_DB_CONNECT_STRING: `postgresql://${PG.user}@${PG.host}:${PG.port}/${database}`,
         APP_LOG_LEVEL: "warn",
+        APP_DATA_DIR: dataDir,
         ...prepared.env,
       });
       cli("migrate");
       cli("create-user", "lego", "--password", password);
       cli("allow-domains", "lego", "--domains", "example.com");
 
-      const command = inImage(unpacked.rootfs, ["/usr/bin/node", "/app/dist/cli.js", "serve"]);
+      const command = inImage(rootfs, ["/usr/bin/node", "/app/dist/cli.js", "serve"]);
       service = spawn(command.file, command.args, { env, stdio: ["ignore", "pipe", "pipe"] });
       const collect = (chunk: Buffer) => {
         output += chunk.toString();
@@ -165,7 +173,6 @@ describe.runIf(isRoot).each([fileRemote(), sshRemote()])(
       try {
         psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       } finally {
-        await unpacked?.cleanup();
         if (work) await rm(work, { recursive: true, force: true });
       }
     });
