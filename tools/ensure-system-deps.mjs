@@ -49,7 +49,7 @@ const missing = [...new Set(wanted.filter(([cmd]) => !has(cmd)).map(([, pkg]) =>
 const aptListsEmpty =
   !only &&
   existsSync("/var/lib/apt/lists") &&
-  !readdirSync("/var/lib/apt/lists").some((f) => f.endsWith("_Packages"));
+  !readdirSync("/var/lib/apt/lists").some((f) => f.includes("_Packages"));
 if (aptListsEmpty && missing.length === 0 && process.getuid?.() === 0) {
   console.log("apt package lists are empty: apt-get update");
   execFileSync("apt-get", ["update", "-q"], {
