@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
+import { constants } from "node:os";
 
 export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -29,12 +30,23 @@ export class CommandError extends Error {
   constructor(readonly result: RunResult) {
     const why = result.timedOut ? "timed out" : `exited with ${result.code}`;
     const tail = lastLines(`${result.stderr}\n${result.stdout}`, 15);
-    super(`${result.argv.join(" ")} ${why}${tail ? `:\n${tail}` : ""}`);
+    super(`${displayArgv(result.argv)} ${why}${tail ? `:\n${tail}` : ""}`);
   }
+}
+
+/** Pure: argv for messages, with the value after any `--password` hidden. */
+export function displayArgv(argv: readonly string[]): string {
+  return argv.map((arg, i) => (argv[i - 1] === "--password" ? "***" : arg)).join(" ");
 }
 
 function lastLines(text: string, count: number): string {
   return text.trim().split("\n").slice(-count).join("\n");
+}
+
+/** Shell convention: the exit code, or 128 + the number of the signal that ended the process. */
+function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0));
 }
 
 /** Commands still running, so an aborted run can stop them by pid. */
@@ -73,7 +85,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
         }, options.timeoutMs);
   const code = await new Promise<number>((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1)));
+    child.once("close", (exitCode, signal) => resolve(exitStatus(exitCode, signal)));
   }).finally(() => {
     clearTimeout(timer);
     running.delete(child);
@@ -102,6 +114,19 @@ export interface Daemon {
   stop(graceMs?: number): Promise<number>;
 }
 
+/** Every daemon started, in start order, so cleanup can stop them all by pid (newest first). */
+const daemons: Daemon[] = [];
+
+/** Stops every daemon still running, newest first; resolves with each one's exit code. */
+export async function stopAllDaemons(): Promise<{ name: string; pid: number; code: number }[]> {
+  const stopped: { name: string; pid: number; code: number }[] = [];
+  for (const daemon of [...daemons].reverse()) {
+    if (daemon.hasExited()) continue;
+    stopped.push({ name: daemon.name, pid: daemon.pid, code: await daemon.stop() });
+  }
+  return stopped;
+}
+
 export function startDaemon(
   name: string,
   argv: readonly string[],
@@ -128,10 +153,10 @@ export function startDaemon(
   const exited = new Promise<number>((resolve) => {
     child.once("exit", (code, signal) => {
       done = true;
-      resolve(code ?? (signal ? 128 : 1));
+      resolve(exitStatus(code, signal));
     });
   });
-  return {
+  const daemon: Daemon = {
     name,
     pid,
     logFile: options.logFile,
@@ -150,4 +175,6 @@ export function startDaemon(
       }
     },
   };
+  daemons.push(daemon);
+  return daemon;
 }

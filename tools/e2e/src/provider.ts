@@ -58,9 +58,8 @@ export async function startProvider(setup: ProviderSetup, layout: Layout): Promi
     logFile: join(layout.logDir, "provider.log"),
   });
   const abortIf = () => (daemon.hasExited() ? `the provider exited; see ${daemon.logFile}` : undefined);
-  // Only /healthz: /readyz also reports the DNS repository, which the service first reaches on
-  // its first write, so it is checked after the scenarios instead.
-  for (const path of ["/healthz"]) {
+  // /healthz: the process answers; /readyz: the database and the DNS repository are reachable.
+  for (const path of ["/healthz", "/readyz"]) {
     await waitUntil(
       `provider ${path}`,
       async () => {
