@@ -32,6 +32,11 @@ export async function publish(request: PublishRequest): Promise<PublishResult | 
   const artifactProblems = await checkArtifacts(manifest, plan);
   if (artifactProblems.length > 0) throw new PreflightError(artifactProblems);
   const environmentProblems = await checkEnvironment(request.env, request.imageSource);
+  if (manifest.git.dirty) {
+    request.log(
+      `warning: dist/ was built from uncommitted changes on top of ${manifest.git.revision}; commit them and rebuild to publish a reproducible revision`,
+    );
+  }
 
   if (request.dryRun) {
     const steps = [

@@ -218,6 +218,16 @@ describe("publish-charm --dry-run", () => {
     expect(lines[2]).toContain(`--image=${dist.manifest.rock.ociConfigDigest.slice(7)} `);
   });
 
+  it("warns when the artifacts were built from uncommitted changes", async () => {
+    const manifestPath = join(dist.dir, "manifest.json");
+    const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as { git: { dirty: boolean } };
+    manifest.git.dirty = true;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const result = await run(["--dry-run"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain("warning: dist/ was built from uncommitted changes");
+  });
+
   it("still refuses a missing artifact, since the plan would point at nothing", async () => {
     await rm(charmPath());
     const result = await run(["--dry-run"]);
