@@ -18,7 +18,8 @@ import {
 
 export interface Outcome {
   status: Status;
-  state: JujuState;
+  /** Absent on teardown, where nothing is read. */
+  state?: JujuState;
   /** The service environment, when everything it needs is known. */
   environment?: Record<string, string>;
   pebbleReady: boolean;
@@ -48,9 +49,10 @@ export function environmentFor(state: JujuState): Record<string, string> | undef
 export async function reconcile(deps: Deps): Promise<Outcome> {
   const { tools, pebble, event } = deps;
   if (isTeardown(event)) {
+    // Nothing to converge while going away, and a failing hook here would hold up the removal.
     const status: Status = { name: "maintenance", message: "Unit is being removed" };
     await tools.statusSet(status.name, status.message);
-    return { status, state: await gatherJujuState(deps), pebbleReady: false };
+    return { status, pebbleReady: false };
   }
   const state = await gatherJujuState(deps);
   const facts: Facts = {
