@@ -90,10 +90,20 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
     if (pg.remoteApp) {
       let offer = postgresql.parseProviderAppData(await tools.relationGet(pg.id, pg.remoteApp, true));
       if (offer.secretUser) {
-        offer = postgresql.withSecretCredentials(
-          offer,
-          await tools.secretGet(offer.secretUser, { refresh: true }),
-        );
+        try {
+          offer = postgresql.withSecretCredentials(
+            offer,
+            await tools.secretGet(offer.secretUser, { refresh: true }),
+          );
+        } catch (err) {
+          // Not granted (yet): the provider grants before publishing, but wait rather than fail.
+          if (!(err instanceof HookToolError && err.kind === "secret-not-found")) throw err;
+          await tools.jujuLog(
+            "WARNING",
+            `database credentials ${offer.secretUser} not readable yet: ${err.stderr.trim()}`,
+          );
+          offer = { ...(offer.endpoints ? { endpoints: offer.endpoints } : {}) };
+        }
       }
       const url = postgresql.connectString(offer, ctx.appName);
       if (url) state.databaseUrl = url;
