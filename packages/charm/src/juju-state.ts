@@ -1,7 +1,6 @@
-import { missingConfig, parseConfig } from "./config.js";
+import { parseConfig } from "./config.js";
 import { buildDashboard } from "./dashboard/dashboard.js";
 import { HookToolError } from "./hookcmds/run.js";
-import type { Databag } from "./hookcmds/tools.js";
 import { lzmaBase64 } from "./lzma.js";
 import * as grafana from "./relations/grafana.js";
 import * as ingress from "./relations/ingress.js";
@@ -162,9 +161,3 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   }
   return state;
 }
-
-export function missingItems(state: JujuState): string[] {
-  return missingConfig(state.config);
-}
-
-export type { Databag };

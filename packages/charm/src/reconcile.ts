@@ -133,7 +133,11 @@ async function converge(
   const plan = await pebble.getPlan();
   const layer = desiredLayer(
     environment,
-    loki.logTargets(state.lokiEndpoints, state.topology, Object.keys(plan["log-targets"] ?? {})),
+    loki.logTargets(
+      state.lokiEndpoints,
+      state.topology,
+      Object.fromEntries(Object.entries(plan["log-targets"] ?? {}).map(([name, t]) => [name, t.location])),
+    ),
   );
   try {
     if (!planSatisfies(plan, layer)) {
