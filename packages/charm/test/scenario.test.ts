@@ -427,9 +427,19 @@ describe("packed charm, one leader unit through its life", () => {
     });
     const action = await unit.action("list-domains", { username: "certbot" });
     expect(action.failed).toBe("Service not yet ready.");
+    // The new container starts from the image: no charm layer, nothing running, no pushed files.
+    unit.pebble.restartContainer(["/app"]);
+    const migrations = unit.provider.migrations;
     await unit.pebble.start();
-    await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
+    const ready = await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
+    expect(ready.exitCode, ready.stderr).toBe(0);
     expect(unit.status()?.name).toBe("active");
+    expect(unit.pebble.services.get(SERVICE)?.current).toBe("active");
+    expect(env().POSTGRESQL_DB_CONNECT_STRING).toContain("rotated@");
+    expect(
+      readFileSync(unit.pebble.hostPath("/var/lib/httprequest-lego-provider/charm-ssh/git_key"), "utf8"),
+    ).toBe(SSH_KEY);
+    expect(unit.provider.migrations).toBe(migrations);
   });
 
   it("remove: reports and leaves the workload alone", async () => {

@@ -139,6 +139,19 @@ export class FakePebble {
     return this.layers.reduce<PlanShape>((acc, l) => combine(acc, l.layer), {});
   }
 
+  /**
+   * A new container from the same image: Pebble starts again with --hold (only the image's layers,
+   * nothing running) and the container's writable files are gone except the image's own `keep`.
+   */
+  restartContainer(keep: readonly string[]): void {
+    this.layers.splice(0, this.layers.length, ...this.layers.filter((l) => /^\d{3}-/.test(l.label)));
+    this.services.clear();
+    this.fileMeta.clear();
+    for (const entry of readdirSync(this.root)) {
+      if (!keep.includes(`/${entry}`)) rmSync(join(this.root, entry), { recursive: true, force: true });
+    }
+  }
+
   /** Adds a layer the way Pebble loads the image's baked layers at start (PEBBLE_COPY_ONCE). */
   seedLayer(label: string, yaml: string): void {
     this.layers.push({ label, layer: parseYaml(yaml) as PlanShape });
