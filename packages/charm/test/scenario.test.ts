@@ -129,6 +129,7 @@ describe("packed charm, one leader unit through its life", () => {
     );
     expect(e.APP_SECRET_KEY).toBe(unit.juju.relation("secret-storage")?.localApp?.app_secret_key);
     expect(e).toMatchObject({
+      NODE_ENV: "production",
       APP_PORT: "8080",
       PORT: "8080",
       APP_GIT_REPO: REPO,
