@@ -35,7 +35,7 @@ section.card { background: var(--card); border: 1px solid var(--line); border-ra
   border-radius: 4px; border: 1px solid var(--line); }
 form.fields { display: flex; flex-wrap: wrap; gap: .75rem 1rem; align-items: flex-end; }
 .field { display: flex; flex-direction: column; gap: .25rem; min-width: 12rem; flex: 1 1 12rem; }
-.field.check { flex-direction: row; align-items: center; min-width: auto; flex: 0 0 auto; padding-bottom: .55rem; }
+.field.check { flex-direction: row; align-items: center; min-width: 0; flex: 0 1 auto; padding-bottom: .55rem; }
 label { font-weight: 600; font-size: .95rem; }
 .hint { color: var(--muted); font-size: .85rem; }
 .field-error { color: var(--bad); font-size: .9rem; font-weight: 600; white-space: pre-line; }
@@ -70,6 +70,7 @@ td.mono, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas,
 .empty { color: var(--muted); padding: 1rem 0; }
 .login { max-width: 24rem; margin: 3rem auto; }
 .login form.fields { flex-direction: column; align-items: stretch; }
+.login .field { flex: 0 0 auto; }
 @media (max-width: 40rem) {
   main { padding: .75rem; }
   table.stack thead { position: absolute; left: -9999px; }
