@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Accounts, formatDomainList } from "../../src/accounts.js";
 import { verifyPassword } from "../../src/auth/django-password.js";
-import { migrate } from "../../src/db/migrations.js";
+import { MIGRATIONS, migrate } from "../../src/db/migrations.js";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../helpers/databases.js";
 
 describe.each(DATABASE_KINDS)("accounts on %s", (kind) => {
@@ -10,7 +10,7 @@ describe.each(DATABASE_KINDS)("accounts on %s", (kind) => {
 
   beforeAll(async () => {
     t = await createTestDatabase(kind);
-    expect(await migrate(t.db.knex)).toEqual(["0001_django_compatible_schema"]);
+    expect(await migrate(t.db.knex)).toEqual(MIGRATIONS.map((m) => m.name));
     accounts = new Accounts(t.db.knex);
   });
   afterAll(async () => {
