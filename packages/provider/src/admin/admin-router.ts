@@ -364,6 +364,8 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       const user = await targetUser(req);
       const password = generatePassword();
       await accounts.users.update(user.id, { password: await hashPassword(password) });
+      // Whoever knew the old password may hold a session too.
+      await sessions.destroyForUser(user.id, locals(res).session?.id);
       record(actor(res), "user.password_reset", {
         target: user.username,
         detail: `reset the password of ${user.username}`,
@@ -396,6 +398,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       if (user.username === actor(res) && !active)
         throw new AppError("bad_request", "You cannot deactivate your own account: ask another staff user.");
       await accounts.users.update(user.id, { isActive: active });
+      if (!active) await sessions.destroyForUser(user.id);
       record(actor(res), active ? "user.reactivate" : "user.deactivate", {
         target: user.username,
         detail: `${active ? "reactivated" : "deactivated"} ${user.username}`,

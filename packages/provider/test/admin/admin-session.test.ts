@@ -216,6 +216,25 @@ describe("admin sessions, cookies and CSRF (over HTTP, PostgreSQL)", () => {
     expect((await c.request("GET", "/admin/users")).status).toBe(303);
   });
 
+  it("ends a staff user's other sessions when an administrator resets its password", async () => {
+    const { user } = await h.accounts.createOrUpdateUser("staff3", {
+      password: "staff3-password",
+      staff: true,
+    });
+    const victim = new Client(h.url);
+    expect((await victim.login("staff3", "staff3-password")).status).toBe(303);
+    const admin = new Client(h.url);
+    await admin.login(STAFF.username, STAFF.password);
+    const page = await admin.request("GET", "/admin/users");
+    const reset = await admin.request("POST", `/admin/users/${user.id}/password`, {
+      csrf_token: Client.csrf(page.text),
+    });
+    expect(reset.status).toBe(200);
+    expect(reset.text).toContain('id="new-password"');
+    expect((await victim.request("GET", "/admin/users")).status).toBe(303);
+    expect((await admin.request("GET", "/admin/users")).status).toBe(200);
+  });
+
   it("only returns to admin pages after login (no open redirect)", async () => {
     const c = new Client(h.url);
     const page = await c.request("GET", "/admin/login?next=//evil.example/x");
