@@ -15,6 +15,16 @@ const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts/admin");
 const FQDN = "_acme-challenge.www.example.com";
 
+// Run inside the page (strings, since this package is not compiled against the DOM types).
+const UNLABELLED_CONTROLS = `[...document.querySelectorAll("input:not([type=hidden]), select")]
+  .filter((el) => el.labels.length === 0 && !el.getAttribute("aria-label"))
+  .map((el) => el.outerHTML)`;
+const UNNAMED_BUTTONS = `[...document.querySelectorAll("button")]
+  .filter((b) => (b.getAttribute("aria-label") ?? b.textContent ?? "").trim() === "").length`;
+const WIDER_THAN_SCREEN = `[...document.querySelectorAll("body *")]
+  .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+  .map((el) => el.tagName + "." + el.className + " " + Math.round(el.getBoundingClientRect().right))`;
+
 describe("admin pages in headless Chromium", () => {
   let h: AdminHarness;
   let profile: string;
@@ -83,7 +93,7 @@ describe("admin pages in headless Chromium", () => {
   it("lets a staff user log in with the keyboard alone", async () => {
     await page.goto(`${h.url}/admin/login`);
     await page.keyboard.press("Tab");
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("username");
+    await expect.poll(() => page.evaluate<string | undefined>("document.activeElement?.id")).toBe("username");
     await page.keyboard.type(STAFF.username);
     await page.keyboard.press("Tab");
     await page.keyboard.type(STAFF.password);
@@ -262,28 +272,15 @@ describe("admin pages in headless Chromium", () => {
   it("labels every control and fits a phone screen", async () => {
     for (const p of ["users", "grants", "activity"]) {
       await page.goto(`${h.url}/admin/${p}`);
-      const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll("input:not([type=hidden]), select")]
-          .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute("aria-label"))
-          .map((el) => el.outerHTML),
-      );
+      const unlabelled = await page.evaluate<string[]>(UNLABELLED_CONTROLS);
       expect(unlabelled).toEqual([]);
-      const unnamedButtons = await page.evaluate(
-        () =>
-          [...document.querySelectorAll("button")].filter(
-            (b) => (b.getAttribute("aria-label") ?? b.textContent ?? "").trim() === "",
-          ).length,
-      );
+      const unnamedButtons = await page.evaluate<number>(UNNAMED_BUTTONS);
       expect(unnamedButtons).toBe(0);
     }
     await page.setViewportSize({ width: 390, height: 844 });
     for (const p of ["users", "grants", "activity?kind=challenge&user=alice"]) {
       await page.goto(`${h.url}/admin/${p}`);
-      const wide = await page.evaluate(() =>
-        [...document.querySelectorAll("body *")]
-          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
-          .map((el) => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`),
-      );
+      const wide = await page.evaluate<string[]>(WIDER_THAN_SCREEN);
       expect(wide).toEqual([]);
       await shot(`12-phone-${p.split("?")[0]}`);
     }

@@ -9,12 +9,12 @@ async function describeTables(t: TestDatabase, tables: readonly string[]) {
     `SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length
        FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY(?)
       ORDER BY table_name, ordinal_position`,
-    [tables],
+    [[...tables]],
   );
   const constraints = await t.db.knex.raw<{ rows: Record<string, unknown>[] }>(
     `SELECT conrelid::regclass::text AS table_name, conname, pg_get_constraintdef(oid) AS def
        FROM pg_constraint WHERE conrelid::regclass::text = ANY(?) ORDER BY 1, 2`,
-    [tables],
+    [[...tables]],
   );
   return { columns: r.rows, constraints: constraints.rows };
 }
