@@ -4,7 +4,8 @@ import { z } from "zod";
 /** Validated service configuration. Read from the environment once, at start-up. */
 export interface Config {
   readonly port: number;
-  readonly host: string;
+  /** Listen address; undefined means 0.0.0.0 in production and 127.0.0.1 in `serve --dev`. */
+  readonly host: string | undefined;
   readonly baseUrl: string | undefined;
   readonly secretKey: string | undefined;
   readonly databaseUrl: string | undefined;
@@ -30,12 +31,13 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
 
-const portSchema = z.coerce.number().int().min(1).max(65535);
+// 0 lets the kernel pick a free port (tests, benchmarks); the banner prints the real one.
+const portSchema = z.coerce.number().int().min(0).max(65535);
 
 const schema = z.object({
   APP_PORT: portSchema.optional(),
   PORT: portSchema.optional(),
-  APP_HOST: z.string().min(1).default("0.0.0.0"),
+  APP_HOST: optionalText,
   APP_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   APP_SECRET_KEY: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   POSTGRESQL_DB_CONNECT_STRING: optionalText.pipe(

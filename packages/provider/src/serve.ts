@@ -6,6 +6,7 @@ import { type Config, ConfigError } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
 import { type DemoCredentials, ensureDemoUser } from "./dev-demo.js";
+import { createAdvisoryLock } from "./dns/advisory-lock.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
 import { createMetrics } from "./http/metrics.js";
@@ -73,6 +74,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       dataDir: config.dataDir,
       logger,
       metrics: metrics.registry,
+      // Replicas sharing a PostgreSQL database take turns pushing instead of racing the remote.
+      ...(db.kind === "postgresql" ? { lock: createAdvisoryLock(db.knex, repo) } : {}),
       ...(config.gitSshKey ? { sshKey: config.gitSshKey } : {}),
       ...(config.gitSshKeyFile ? { sshKeyFile: config.gitSshKeyFile } : {}),
       ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
@@ -86,16 +89,17 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     });
     const { audit, limiter, extraRouters } = admin;
     const app = createApp({ db, store, logger, secretKey, metrics, audit, limiter, extraRouters });
-    const server = app.express.listen(config.port, config.host);
+    const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
+    const server = app.express.listen(config.port, host);
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);
     });
     const address = server.address() as AddressInfo;
-    const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+    const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
     const url = `http://${shownHost}:${address.port}`;
     process.stdout.write(banner(url, repo.replace(/\/\/[^@/]*@/, "//"), db.description, demo));
-    logger.info({ port: address.port, host: config.host }, "listening");
+    logger.info({ port: address.port, host }, "listening");
 
     let stopping: Promise<void> | undefined;
     const stop = () => {

@@ -40,7 +40,10 @@ function outcomeOf(err: AppError): ChallengeEvent["outcome"] {
 
 function parseBody(req: Request): unknown {
   const text = typeof req.body === "string" ? req.body : "";
-  if (req.is("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(text));
+  // `curl -d '{...}'` labels JSON as form data: trust the body's shape over the label.
+  if (req.is("application/x-www-form-urlencoded") && !text.trimStart().startsWith("{")) {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
   if (text.trim() === "") return {};
   try {
     return JSON.parse(text);

@@ -68,6 +68,14 @@ describe.each(DATABASE_KINDS)("challenge API over HTTP on %s", (kind) => {
     expect(store.records.get("_acme-challenge.a.example.org")?.has(V1)).toBe(true);
   });
 
+  it("accepts JSON that curl -d labels as form data", async () => {
+    const r = await post("/present", legoBody("_acme-challenge.b.example.org.", V2), {
+      "Content-Type": "application/x-www-form-urlencoded",
+    });
+    expect(r.status).toBe(200);
+    expect(store.records.get("_acme-challenge.b.example.org")?.has(V2)).toBe(true);
+  });
+
   it("accepts lego RAW mode and stores base64url(sha256(keyAuth))", async () => {
     const r = await post(
       "/present",

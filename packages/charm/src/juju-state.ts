@@ -1,0 +1,155 @@
+import { missingConfig, parseConfig } from "./config.js";
+import { buildDashboard } from "./dashboard/dashboard.js";
+import { HookToolError } from "./hookcmds/run.js";
+import type { Databag } from "./hookcmds/tools.js";
+import { lzmaBase64 } from "./lzma.js";
+import * as grafana from "./relations/grafana.js";
+import * as ingress from "./relations/ingress.js";
+import * as loki from "./relations/loki.js";
+import * as peer from "./relations/peer.js";
+import * as postgresql from "./relations/postgresql.js";
+import * as prometheus from "./relations/prometheus.js";
+import { syncDatabag } from "./relations/sync.js";
+import { CHARM_NAME, type Topology } from "./relations/topology.js";
+import type { Deps, JujuState, RelationView } from "./state.js";
+import { PORT } from "./workload.js";
+
+/** The relation on an endpoint (first one; all ours have limit 1 in practice), minus one being broken. */
+async function relationOn(deps: Deps, endpoint: string): Promise<RelationView | undefined> {
+  const { event, tools } = deps;
+  const ids = await tools.relationIds(endpoint);
+  const brokenId = event.kind === "relation" && event.phase === "broken" ? event.relationId : undefined;
+  const id = ids.find((i) => i !== brokenId);
+  if (!id) return undefined;
+  const units = await tools.relationList(id);
+  let remoteApp: string | undefined;
+  if (event.kind === "relation" && event.relationId === id && event.remoteApp) remoteApp = event.remoteApp;
+  else if (units[0]) remoteApp = units[0].slice(0, units[0].indexOf("/"));
+  return { id, remoteApp, units };
+}
+
+async function address(deps: Deps, endpoint: string, relationId: string): Promise<string | undefined> {
+  try {
+    return await deps.tools.ingressAddress(endpoint, relationId);
+  } catch (err) {
+    if (err instanceof HookToolError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Reads config and every relation, publishes what this unit (and, as leader, the application)
+ * offers on each relation, and returns what the workload needs. Idempotent.
+ */
+export async function gatherJujuState(deps: Deps): Promise<JujuState> {
+  const { ctx, tools } = deps;
+  const leader = await tools.isLeader();
+  const parsed = parseConfig(await tools.configGet());
+  const topology: Topology = {
+    model: ctx.modelName,
+    model_uuid: ctx.modelUuid,
+    application: ctx.appName,
+    unit: ctx.unitName,
+    charm_name: CHARM_NAME,
+  };
+  const state: JujuState = {
+    leader,
+    config: parsed.ok ? parsed.config : { logLevel: "info" },
+    configProblems: parsed.ok ? [] : parsed.problems.map((p) => `${p.option} ${p.message}`),
+    topology,
+    peerAppData: {},
+    lokiEndpoints: [],
+  };
+
+  // Peer relation: the shared secret key (generated once by the leader) and migration marker.
+  const peerRel = await relationOn(deps, peer.ENDPOINT);
+  if (peerRel) {
+    state.peer = peerRel;
+    let appData = await tools.relationGet(peerRel.id, ctx.appName, true);
+    if (leader) {
+      const update = peer.secretKeyUpdate(appData);
+      if (Object.keys(update).length > 0) {
+        await tools.relationSet(peerRel.id, update, true);
+        appData = { ...appData, ...update };
+      }
+    }
+    state.peerAppData = appData;
+    if (appData[peer.SECRET_KEY]) state.secretKey = appData[peer.SECRET_KEY];
+  }
+
+  // postgresql: ask for the database; read endpoints and credentials (plain or in a secret).
+  const pg = await relationOn(deps, postgresql.ENDPOINT);
+  if (pg) {
+    state.postgresql = pg;
+    if (leader) await syncDatabag(tools, pg.id, ctx.appName, postgresql.requirerAppData(ctx.appName), true);
+    if (pg.remoteApp) {
+      let offer = postgresql.parseProviderAppData(await tools.relationGet(pg.id, pg.remoteApp, true));
+      if (offer.secretUser) {
+        offer = postgresql.withSecretCredentials(
+          offer,
+          await tools.secretGet(offer.secretUser, { refresh: true }),
+        );
+      }
+      const url = postgresql.connectString(offer, ctx.appName);
+      if (url) state.databaseUrl = url;
+    }
+  }
+
+  // ingress: publish where we listen; the URL it gives back becomes APP_BASE_URL.
+  const ing = await relationOn(deps, ingress.ENDPOINT);
+  if (ing) {
+    if (leader) {
+      await syncDatabag(
+        tools,
+        ing.id,
+        ctx.appName,
+        ingress.requirerAppData(ctx.appName, ctx.modelName, PORT),
+        true,
+      );
+    }
+    const ip = await address(deps, ingress.ENDPOINT, ing.id);
+    const host = ingress.unitFqdn(ctx.unitName, ctx.appName, ctx.modelName);
+    await syncDatabag(tools, ing.id, ctx.unitName, ingress.requirerUnitData(host, ip), false);
+    if (ing.remoteApp) {
+      const url = ingress.parseIngressUrl(await tools.relationGet(ing.id, ing.remoteApp, true));
+      if (url) state.ingressUrl = url;
+    }
+  }
+
+  // metrics-endpoint: a scrape job for /metrics on every unit.
+  const metrics = await relationOn(deps, prometheus.ENDPOINT);
+  if (metrics) {
+    if (leader)
+      await syncDatabag(tools, metrics.id, ctx.appName, prometheus.providerAppData(topology, PORT), true);
+    const ip = await address(deps, prometheus.ENDPOINT, metrics.id);
+    await syncDatabag(tools, metrics.id, ctx.unitName, prometheus.providerUnitData(ctx.unitName, ip), false);
+  }
+
+  // grafana-dashboard: the provider's dashboard, compressed as the library expects.
+  const dash = await relationOn(deps, grafana.ENDPOINT);
+  if (dash && leader) {
+    const data = grafana.providerAppData(
+      topology,
+      { "httprequest-lego-provider.json": buildDashboard() },
+      lzmaBase64,
+    );
+    await syncDatabag(tools, dash.id, ctx.appName, data, true);
+  }
+
+  // logging: Loki push endpoints become Pebble log targets.
+  const logging = await relationOn(deps, loki.ENDPOINT);
+  if (logging) {
+    if (leader) await syncDatabag(tools, logging.id, ctx.appName, loki.consumerAppData(topology), true);
+    for (const unit of logging.units) {
+      const endpoint = loki.parseLokiEndpoint(unit, await tools.relationGet(logging.id, unit));
+      if (endpoint) state.lokiEndpoints.push(endpoint);
+    }
+  }
+  return state;
+}
+
+export function missingItems(state: JujuState): string[] {
+  return missingConfig(state.config);
+}
+
+export type { Databag };

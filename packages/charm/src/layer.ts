@@ -1,0 +1,130 @@
+import type { CharmConfig } from "./config.js";
+import type { CheckSpec, Layer, LogTargetSpec, Plan, ServiceSpec } from "./pebble/types.js";
+import {
+  CLI,
+  DATA_DIR,
+  HEALTH_CHECK,
+  KNOWN_HOSTS_PATH,
+  NODE,
+  PORT,
+  RUN_GID,
+  RUN_UID,
+  RUN_USER,
+  SERVICE,
+  SSH_KEY_PATH,
+  WORKING_DIR,
+} from "./workload.js";
+
+export interface EnvironmentInputs {
+  config: CharmConfig;
+  secretKey: string;
+  databaseUrl: string;
+  baseUrl?: string;
+}
+
+/** The service's environment (design 3.5). The SSH key itself stays out: only its file path. */
+export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, string> {
+  const { config } = inputs;
+  const env: Record<string, string> = {
+    APP_PORT: String(PORT),
+    PORT: String(PORT),
+    APP_DATA_DIR: DATA_DIR,
+    APP_SECRET_KEY: inputs.secretKey,
+    POSTGRESQL_DB_CONNECT_STRING: inputs.databaseUrl,
+    APP_LOG_LEVEL: config.logLevel,
+  };
+  if (config.gitRepo) env.APP_GIT_REPO = config.gitRepo.url;
+  if (config.gitRepo?.transport === "ssh") {
+    env.APP_GIT_SSH_KEY_FILE = SSH_KEY_PATH;
+    env.APP_GIT_KNOWN_HOSTS_FILE = KNOWN_HOSTS_PATH;
+  }
+  if (inputs.baseUrl) env.APP_BASE_URL = inputs.baseUrl;
+  return env;
+}
+
+/** The charm's layer: the service (replacing the image's definition), its health check, log targets. */
+export function desiredLayer(
+  environment: Record<string, string>,
+  logTargets: Record<string, LogTargetSpec> = {},
+): Layer {
+  const layer: Layer = {
+    summary: "httprequest-lego-provider, as configured by its charm",
+    services: {
+      [SERVICE]: {
+        override: "replace",
+        summary: "lego httpreq DNS-01 provider",
+        command: `${NODE} ${CLI} serve`,
+        startup: "enabled",
+        "working-dir": WORKING_DIR,
+        user: RUN_USER,
+        "user-id": RUN_UID,
+        group: RUN_USER,
+        "group-id": RUN_GID,
+        environment: environment,
+      },
+    },
+    checks: {
+      [HEALTH_CHECK]: {
+        override: "replace",
+        level: "ready",
+        period: "10s",
+        timeout: "3s",
+        threshold: 3,
+        http: { url: `http://localhost:${PORT}/healthz` },
+      },
+    },
+  };
+  if (Object.keys(logTargets).length > 0) layer["log-targets"] = logTargets;
+  return layer;
+}
+
+const SERVICE_FIELDS = ["command", "startup", "working-dir", "user", "user-id", "group", "group-id"] as const;
+
+function sameMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const ka = Object.keys(a ?? {}).sort();
+  const kb = Object.keys(b ?? {}).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && String(a?.[k]) === String(b?.[k]));
+}
+
+function serviceSatisfied(want: ServiceSpec, have: ServiceSpec | undefined): boolean {
+  if (!have) return false;
+  return (
+    SERVICE_FIELDS.every((f) => String(want[f] ?? "") === String(have[f] ?? "")) &&
+    sameMap(want.environment, have.environment)
+  );
+}
+
+function checkSatisfied(want: CheckSpec, have: CheckSpec | undefined): boolean {
+  if (!have) return false;
+  return (
+    want.level === have.level &&
+    want.period === have.period &&
+    want.timeout === have.timeout &&
+    want.threshold === have.threshold &&
+    want.http?.url === have.http?.url
+  );
+}
+
+function targetSatisfied(want: LogTargetSpec, have: LogTargetSpec | undefined): boolean {
+  if (!have) return false;
+  return (
+    want.type === have.type &&
+    want.location === have.location &&
+    JSON.stringify(want.services) === JSON.stringify(have.services ?? []) &&
+    sameMap(want.labels, have.labels)
+  );
+}
+
+/** Whether the merged plan already has everything the layer asks for (then no add-layer, no replan). */
+export function planSatisfies(plan: Plan, layer: Layer): boolean {
+  for (const [name, spec] of Object.entries(layer.services ?? {})) {
+    if (!serviceSatisfied(spec, plan.services?.[name])) return false;
+  }
+  for (const [name, spec] of Object.entries(layer.checks ?? {})) {
+    if (!checkSatisfied(spec, plan.checks?.[name])) return false;
+  }
+  for (const [name, spec] of Object.entries(layer["log-targets"] ?? {})) {
+    if (!targetSatisfied(spec, plan["log-targets"]?.[name])) return false;
+  }
+  return true;
+}

@@ -1,0 +1,54 @@
+import type { StatusName } from "./hookcmds/tools.js";
+
+/** What reconcile found out, in the order it matters to an operator. */
+export interface Facts {
+  configProblems: string[];
+  missingConfig: string[];
+  postgresqlRelated: boolean;
+  pebbleReady: boolean;
+  peerRelated: boolean;
+  secretKeyReady: boolean;
+  databaseReady: boolean;
+  migration: "done" | "failed" | "waiting-for-leader" | "not-run";
+  migrationError?: string;
+  serviceActive: boolean;
+  serviceError?: string;
+  hostKeyError?: string;
+}
+
+export interface Status {
+  name: StatusName;
+  message: string;
+}
+
+/**
+ * Blocked names everything the operator must fix (config, missing relation); waiting covers what
+ * Juju or the workload will deliver by itself; active otherwise. Pure.
+ */
+export function decideStatus(f: Facts): Status {
+  if (f.configProblems.length > 0)
+    return { name: "blocked", message: `Invalid config: ${f.configProblems.join("; ")}` };
+  const missing = [
+    ...f.missingConfig.map((o) => `config ${o}`),
+    ...(f.postgresqlRelated ? [] : ["postgresql relation"]),
+  ];
+  if (missing.length > 0) return { name: "blocked", message: `Missing ${missing.join(", ")}` };
+  if (!f.peerRelated) return { name: "waiting", message: "Waiting for peer relation secret-storage" };
+  if (!f.secretKeyReady)
+    return { name: "waiting", message: "Waiting for the leader to generate the secret key" };
+  if (!f.databaseReady)
+    return { name: "waiting", message: "Waiting for database credentials from postgresql" };
+  if (!f.pebbleReady) return { name: "waiting", message: "Waiting for Pebble in workload container app" };
+  if (f.hostKeyError) return { name: "blocked", message: f.hostKeyError };
+  if (f.migration === "failed") {
+    return {
+      name: "blocked",
+      message: `Database migration failed, retried on the next event: ${f.migrationError ?? "see juju debug-log"}`,
+    };
+  }
+  if (f.migration === "waiting-for-leader")
+    return { name: "waiting", message: "Waiting for the leader to migrate the database" };
+  if (f.serviceError) return { name: "blocked", message: `Service failed to start: ${f.serviceError}` };
+  if (!f.serviceActive) return { name: "maintenance", message: "Starting the service" };
+  return { name: "active", message: "" };
+}

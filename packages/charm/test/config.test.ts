@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { missingConfig, parseConfig, parseGitRepo } from "../src/config.js";
+
+describe("parseGitRepo", () => {
+  it.each([
+    [
+      "git+ssh://git@git.example.test/srv/dns.git@main",
+      { transport: "ssh", host: "git.example.test", port: 22 },
+    ],
+    ["git+ssh://bind@10.0.0.5:2222/dns.git", { transport: "ssh", host: "10.0.0.5", port: 2222 }],
+    ["ssh://git@[2001:db8::1]:2200/dns.git", { transport: "ssh", host: "2001:db8::1", port: 2200 }],
+    [
+      "https://git.example.test/org/dns.git@records",
+      { transport: "https", host: "git.example.test", port: 443 },
+    ],
+    ["file:///srv/git/dns.git", { transport: "file" }],
+  ])("%s", (url, expected) => {
+    expect(parseGitRepo(url)).toMatchObject({ url, ...expected });
+  });
+
+  it.each([
+    ["git@github.com:org/dns.git", /must be a git\+ssh/],
+    ["ftp://host/x.git", /must be a git\+ssh/],
+    ["ssh://git@bad_host/x.git", /not a valid host name/],
+    ["ssh://git@host:70000/x.git", /out of range/],
+    ["ssh://git@host", /no repository path/],
+    ["file://host/x.git", /absolute path/],
+  ])("rejects %s", (url, message) => {
+    expect(parseGitRepo(url)).toMatch(message);
+  });
+});
+
+describe("parseConfig", () => {
+  const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----";
+
+  it("defaults log-level to info and ignores empty strings", () => {
+    expect(parseConfig({ "git-repo": "", "log-level": "" })).toEqual({
+      ok: true,
+      config: { logLevel: "info" },
+    });
+  });
+
+  it("reports every bad option at once", () => {
+    const result = parseConfig({ "git-repo": "nope", "git-ssh-key": "not a key", "log-level": "verbose" });
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.problems.map((p) => p.option)).toEqual(["git-repo", "git-ssh-key", "log-level"]);
+  });
+
+  it("adds a final newline to the key (OpenSSH refuses keys without one)", () => {
+    const result = parseConfig({ "git-repo": "ssh://git@h/x.git", "git-ssh-key": KEY, "log-level": "DEBUG" });
+    expect(result.ok && result.config.gitSshKey).toBe(`${KEY}\n`);
+    expect(result.ok && result.config.logLevel).toBe("debug");
+  });
+
+  it.each([
+    [{}, ["git-repo"]],
+    [{ "git-repo": "ssh://git@h/x.git" }, ["git-ssh-key"]],
+    [{ "git-repo": "https://h/x.git" }, []],
+    [{ "git-repo": "file:///srv/x.git" }, []],
+    [{ "git-repo": "ssh://git@h/x.git", "git-ssh-key": KEY }, []],
+  ])("missing config for %j is %j", (raw, missing) => {
+    const result = parseConfig(raw);
+    expect(result.ok && missingConfig(result.config)).toEqual(missing);
+  });
+});

@@ -1,0 +1,515 @@
+// Runs the PACKED charm's `dispatch` as Juju would, against the Juju and Pebble doubles, through
+// a unit's life: install -> config-changed -> pebble-ready -> database relation -> actions ->
+// other relations -> upgrade -> remove.
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { HOST_KEY_LINE } from "./doubles/workload.js";
+import { APP, baseState, packedCharm, Unit } from "./harness.js";
+
+const SSH_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAfakefakefake\n-----END OPENSSH PRIVATE KEY-----\n";
+const REPO = "git+ssh://git@git.example.test/srv/dns.git@main";
+const SERVICE = "httprequest-lego-provider";
+
+interface ServiceSpecView {
+  environment?: Record<string, string>;
+  command?: string;
+  user?: string;
+  "user-id"?: number;
+}
+
+describe("packed charm, one leader unit through its life", () => {
+  let unit: Unit;
+  const env = (): Record<string, string> =>
+    ((unit.pebble.plan().services?.[SERVICE] ?? {}) as ServiceSpecView).environment ?? {};
+
+  beforeAll(async () => {
+    unit = new Unit(await packedCharm(), baseState());
+  });
+  afterAll(async () => {
+    await unit?.close();
+  });
+
+  it("install without config: blocked naming everything missing, secret key generated once", async () => {
+    const run = await unit.dispatch("hooks/install");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(unit.status()).toEqual({
+      name: "blocked",
+      message: "Missing config git-repo, postgresql relation",
+    });
+    expect(unit.juju.read().status?.app).toEqual(unit.status());
+    const key = unit.juju.relation("secret-storage")?.localApp?.app_secret_key ?? "";
+    expect(key.length).toBeGreaterThanOrEqual(80);
+    await unit.dispatch("hooks/leader-elected");
+    expect(unit.juju.relation("secret-storage")?.localApp?.app_secret_key).toBe(key);
+  });
+
+  it("invalid config is blocked with the option named", async () => {
+    unit.juju.update((s) => {
+      s.config = { "git-repo": "ftp://nope", "log-level": "loud" };
+    });
+    await unit.dispatch("hooks/config-changed");
+    expect(unit.status()?.name).toBe("blocked");
+    expect(unit.status()?.message).toMatch(/^Invalid config: git-repo .*; log-level must be one of/);
+  });
+
+  it("config-changed with an ssh repo but no key names git-ssh-key", async () => {
+    unit.juju.update((s) => {
+      s.config = { "git-repo": REPO };
+    });
+    await unit.dispatch("hooks/config-changed");
+    expect(unit.status()).toEqual({
+      name: "blocked",
+      message: "Missing config git-ssh-key, postgresql relation",
+    });
+  });
+
+  it("pebble-ready before the database: still blocked, the charm adds no layer", async () => {
+    unit.juju.update((s) => {
+      s.config = { "git-repo": REPO, "git-ssh-key": SSH_KEY };
+    });
+    await unit.pebble.start();
+    const run = await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(unit.status()).toEqual({ name: "blocked", message: "Missing postgresql relation" });
+    expect(unit.pebble.layerAdds).toBe(0);
+    expect(unit.pebble.services.get(SERVICE)?.current ?? "inactive").toBe("inactive");
+  });
+
+  it("postgresql relation-created: the leader requests a database named after the app", async () => {
+    unit.juju.update((s) => {
+      s.relations.push({
+        id: "postgresql:3",
+        endpoint: "postgresql",
+        remoteApp: "postgresql-k8s",
+        remoteUnits: { "postgresql-k8s/0": {} },
+      });
+    });
+    await unit.dispatch("hooks/postgresql-relation-created", {
+      JUJU_RELATION: "postgresql",
+      JUJU_RELATION_ID: "postgresql:3",
+      JUJU_REMOTE_APP: "postgresql-k8s",
+    });
+    const local = unit.juju.relation("postgresql")?.localApp ?? {};
+    expect(local.database).toBe(APP);
+    expect(JSON.parse(local["requested-secrets"] ?? "[]")).toEqual(
+      expect.arrayContaining(["username", "password"]),
+    );
+    expect(unit.status()).toEqual({
+      name: "waiting",
+      message: "Waiting for database credentials from postgresql",
+    });
+  });
+
+  it("credentials in a Juju secret: files pushed, migrated, layer added, service active", async () => {
+    unit.juju.update((s) => {
+      const rel = s.relations.find((r) => r.endpoint === "postgresql");
+      if (rel)
+        rel.remoteAppData = {
+          endpoints: "pg-0.pg-endpoints:5432",
+          database: APP,
+          "secret-user": "secret:pguser1",
+        };
+      s.secrets = { "secret:pguser1": { content: { username: "relation_id_3", password: "p@ss/w:rd" } } };
+    });
+    const run = await unit.dispatch("hooks/postgresql-relation-changed", {
+      JUJU_RELATION: "postgresql",
+      JUJU_RELATION_ID: "postgresql:3",
+      JUJU_REMOTE_APP: "postgresql-k8s",
+      JUJU_REMOTE_UNIT: "postgresql-k8s/0",
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(unit.status()).toEqual({ name: "active", message: "" });
+
+    const e = env();
+    expect(e.POSTGRESQL_DB_CONNECT_STRING).toBe(
+      `postgresql://relation_id_3:p%40ss%2Fw%3Ard@pg-0.pg-endpoints:5432/${APP}`,
+    );
+    expect(e.APP_SECRET_KEY).toBe(unit.juju.relation("secret-storage")?.localApp?.app_secret_key);
+    expect(e).toMatchObject({
+      APP_PORT: "8080",
+      PORT: "8080",
+      APP_GIT_REPO: REPO,
+      APP_LOG_LEVEL: "info",
+      APP_DATA_DIR: "/var/lib/httprequest-lego-provider",
+      APP_GIT_SSH_KEY_FILE: "/var/lib/httprequest-lego-provider/charm-ssh/git_key",
+      APP_GIT_KNOWN_HOSTS_FILE: "/var/lib/httprequest-lego-provider/charm-ssh/known_hosts",
+    });
+    expect(e.APP_GIT_SSH_KEY).toBeUndefined();
+    expect(JSON.stringify(unit.pebble.plan())).not.toContain("fakefakefake");
+
+    const spec = unit.pebble.plan().services?.[SERVICE] as ServiceSpecView;
+    expect(spec).toMatchObject({
+      command: "/usr/bin/node /app/dist/cli.js serve",
+      user: "_daemon_",
+      "user-id": 584792,
+    });
+    expect(unit.pebble.plan().checks?.healthz).toMatchObject({
+      level: "ready",
+      http: { url: "http://localhost:8080/healthz" },
+    });
+    expect(unit.pebble.services.get(SERVICE)).toMatchObject({ current: "active", starts: 1 });
+
+    const keyPath = "/var/lib/httprequest-lego-provider/charm-ssh/git_key";
+    const hostsPath = "/var/lib/httprequest-lego-provider/charm-ssh/known_hosts";
+    expect(readFileSync(unit.pebble.hostPath(keyPath), "utf8")).toBe(SSH_KEY);
+    expect(unit.pebble.fileMeta.get(keyPath)).toEqual({
+      permissions: 0o600,
+      userId: 584792,
+      groupId: 584792,
+    });
+    expect(statSync(unit.pebble.hostPath(keyPath)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(unit.pebble.hostPath(hostsPath), "utf8")).toBe(
+      `# ssh-keyscan git.example.test:22\n${HOST_KEY_LINE}\n`,
+    );
+    expect(unit.pebble.fileMeta.get(hostsPath)).toEqual({
+      permissions: 0o600,
+      userId: 584792,
+      groupId: 584792,
+    });
+    expect(unit.pebble.fileMeta.get("/var/lib/httprequest-lego-provider/charm-ssh")?.permissions).toBe(0o700);
+
+    expect(unit.provider.migrations).toBe(1);
+    const migrate = unit.pebble.execs.find((x) => x.command.includes("migrate"));
+    expect(migrate).toMatchObject({ userId: 584792, groupId: 584792, workingDir: "/app" });
+    expect(migrate?.environment.POSTGRESQL_DB_CONNECT_STRING).toBe(e.POSTGRESQL_DB_CONNECT_STRING);
+
+    const state = unit.juju.read();
+    expect(state.openedPorts).toEqual(["8080/tcp"]);
+    expect(state.applicationVersion).toBe("1.0.0");
+  });
+
+  it("a later event with nothing new changes nothing: no layer, restart, migration or keyscan", async () => {
+    const before = {
+      adds: unit.pebble.layerAdds,
+      execs: unit.pebble.execs.length,
+      sets: unit.juju.read().relationSets?.length,
+    };
+    const run = await unit.dispatch("hooks/update-status");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(unit.pebble.layerAdds).toBe(before.adds);
+    expect(unit.pebble.execs.length).toBe(before.execs);
+    expect(unit.pebble.services.get(SERVICE)?.starts).toBe(1);
+    expect(unit.juju.read().relationSets?.length).toBe(before.sets);
+    expect(unit.status()?.name).toBe("active");
+  });
+
+  it("the service stopped behind the charm's back is started again", async () => {
+    const svc = unit.pebble.services.get(SERVICE);
+    if (svc) svc.current = "inactive";
+    await unit.dispatch("hooks/update-status");
+    expect(unit.pebble.services.get(SERVICE)).toMatchObject({ current: "active", starts: 2 });
+  });
+
+  it("create-user returns a generated password, as the Django charm did", async () => {
+    const r = await unit.action("create-user", { username: "certbot" });
+    expect(r.failed).toBeUndefined();
+    const password = unit.provider.users.get("certbot")?.password;
+    expect(password).toBeTruthy();
+    expect(r.results).toEqual({
+      password,
+      result: `Created or updated "certbot" with password "${password}"`,
+    });
+    const exec = unit.pebble.execs.at(-1);
+    expect(exec?.command).toEqual(["/usr/bin/node", "/app/dist/cli.js", "create-user", "certbot", "--json"]);
+    expect(exec?.userId).toBe(584792);
+  });
+
+  it("create-superuser returns a password and passes the e-mail", async () => {
+    const r = await unit.action("create-superuser", { username: "admin", email: "admin@example.test" });
+    expect(r.failed).toBeUndefined();
+    expect(r.results.password).toBe(unit.provider.users.get("admin")?.password);
+    expect(unit.provider.users.get("admin")).toMatchObject({ staff: true, email: "admin@example.test" });
+  });
+
+  it("allow-domains / revoke-domains / list-domains return the CLI output as result", async () => {
+    const allow = await unit.action("allow-domains", {
+      username: "certbot",
+      domains: "example.test,www.example.test",
+      subdomains: "lab.example.test",
+    });
+    expect(allow).toMatchObject({ results: { result: "Successfully granted access to all domains." } });
+    const list = await unit.action("list-domains", { username: "certbot" });
+    expect(list.results.result).toBe(
+      "certbot:\n    domains:\n        example.test, www.example.test\n    subdomains:\n        lab.example.test",
+    );
+    const revoke = await unit.action("revoke-domains", { username: "certbot", domains: "www.example.test" });
+    expect(revoke.results.result).toBe("Successfully revoked access to all domains.");
+    const all = await unit.action("list-domains", { username: "*" });
+    expect(String(all.results.result)).toContain("admin:");
+    expect(String(all.results.result)).toContain("certbot:\n    domains:\n        example.test\n");
+  });
+
+  it("actions fail with a message an operator can act on", async () => {
+    const none = await unit.action("allow-domains", { username: "certbot" });
+    expect(none.failed).toBe("At least one of 'domains' or 'subdomains' must be provided.");
+    const unknown = await unit.action("allow-domains", { username: "nobody", domains: "example.test" });
+    expect(unknown.failed).toBe('Failed: Error: User "nobody" does not exist');
+    const injected = await unit.action("create-user", { username: "--password=x" });
+    expect(injected.failed).toMatch(/^Invalid username/);
+    const badList = await unit.action("revoke-domains", { username: "certbot", domains: "--all" });
+    expect(badList.failed).toBe("Parameter domains must be a comma-separated list of domain names.");
+    expect(none.exitCode + unknown.exitCode + injected.exitCode).toBe(0);
+  });
+
+  it("rotate-secret-key: new key in the peer relation, the service restarted with it", async () => {
+    const oldKey = env().APP_SECRET_KEY;
+    const starts = unit.pebble.services.get(SERVICE)?.starts ?? 0;
+    const r = await unit.action("rotate-secret-key", {});
+    expect(r).toMatchObject({ results: { status: "success" } });
+    const newKey = unit.juju.relation("secret-storage")?.localApp?.app_secret_key;
+    expect(newKey).not.toBe(oldKey);
+    expect(env().APP_SECRET_KEY).toBe(newKey);
+    expect(unit.pebble.services.get(SERVICE)?.starts).toBe(starts + 1);
+  });
+
+  it("secret-changed (database password rotated): new connect string, migrated again, restarted", async () => {
+    const migrations = unit.provider.migrations;
+    const starts = unit.pebble.services.get(SERVICE)?.starts ?? 0;
+    unit.juju.update((s) => {
+      s.secrets = { "secret:pguser1": { content: { username: "relation_id_3", password: "rotated" } } };
+    });
+    const run = await unit.dispatch("hooks/secret-changed", { JUJU_SECRET_ID: "secret:pguser1" });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(env().POSTGRESQL_DB_CONNECT_STRING).toBe(
+      `postgresql://relation_id_3:rotated@pg-0.pg-endpoints:5432/${APP}`,
+    );
+    expect(unit.provider.migrations).toBe(migrations + 1);
+    expect(unit.pebble.services.get(SERVICE)?.starts).toBe(starts + 1);
+  });
+
+  it("ingress: publishes name/model/port JSON-encoded and uses the URL as APP_BASE_URL", async () => {
+    unit.juju.update((s) => {
+      s.relations.push({
+        id: "ingress:5",
+        endpoint: "ingress",
+        remoteApp: "traefik",
+        remoteUnits: { "traefik/0": {} },
+        remoteAppData: {
+          ingress: JSON.stringify({ url: "https://dns.example.test/dns-httprequest-lego-provider" }),
+        },
+      });
+    });
+    await unit.dispatch("hooks/ingress-relation-changed", {
+      JUJU_RELATION: "ingress",
+      JUJU_RELATION_ID: "ingress:5",
+      JUJU_REMOTE_APP: "traefik",
+    });
+    const rel = unit.juju.relation("ingress");
+    expect(rel?.localApp).toMatchObject({
+      name: `"${APP}"`,
+      model: '"dns"',
+      port: "8080",
+      "strip-prefix": "true",
+    });
+    expect(rel?.localUnit).toEqual({
+      host: `"${APP}-0.${APP}-endpoints.dns.svc.cluster.local"`,
+      ip: '"192.0.2.10"',
+    });
+    expect(env().APP_BASE_URL).toBe("https://dns.example.test/dns-httprequest-lego-provider");
+  });
+
+  it("ingress relation-broken: APP_BASE_URL goes away", async () => {
+    await unit.dispatch("hooks/ingress-relation-broken", {
+      JUJU_RELATION: "ingress",
+      JUJU_RELATION_ID: "ingress:5",
+      JUJU_REMOTE_APP: "traefik",
+    });
+    expect(env().APP_BASE_URL).toBeUndefined();
+    unit.juju.update((s) => {
+      s.relations = s.relations.filter((r) => r.endpoint !== "ingress");
+    });
+  });
+
+  it("metrics-endpoint, grafana-dashboard and logging publish their data; Loki becomes a log target", async () => {
+    unit.juju.update((s) => {
+      s.relations.push(
+        {
+          id: "metrics-endpoint:6",
+          endpoint: "metrics-endpoint",
+          remoteApp: "prometheus",
+          remoteUnits: { "prometheus/0": {} },
+        },
+        {
+          id: "grafana-dashboard:7",
+          endpoint: "grafana-dashboard",
+          remoteApp: "grafana",
+          remoteUnits: { "grafana/0": {} },
+        },
+        {
+          id: "logging:8",
+          endpoint: "logging",
+          remoteApp: "loki",
+          remoteUnits: {
+            "loki/0": {
+              endpoint: JSON.stringify({
+                url: "http://loki-0.loki-endpoints.cos.svc.cluster.local:3100/loki/api/v1/push",
+              }),
+            },
+          },
+        },
+      );
+    });
+    const run = await unit.dispatch("hooks/logging-relation-changed", {
+      JUJU_RELATION: "logging",
+      JUJU_RELATION_ID: "logging:8",
+      JUJU_REMOTE_APP: "loki",
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const jobs = JSON.parse(
+      unit.juju.relation("metrics-endpoint")?.localApp?.scrape_jobs ?? "[]",
+    ) as unknown[];
+    expect(jobs).toEqual([
+      { job_name: SERVICE, metrics_path: "/metrics", static_configs: [{ targets: ["*:8080"] }] },
+    ]);
+    expect(unit.juju.relation("metrics-endpoint")?.localUnit?.prometheus_scrape_unit_name).toBe(`${APP}/0`);
+
+    const dashboards = JSON.parse(unit.juju.relation("grafana-dashboard")?.localApp?.dashboards ?? "{}") as {
+      templates: Record<string, { content: string; charm: string }>;
+    };
+    const template = dashboards.templates["file:httprequest-lego-provider.json"];
+    expect(template?.charm).toBe(SERVICE);
+    // Decoded exactly as Grafana's side does it (cosl LZMABase64: base64 + Python lzma).
+    const json = execFileSync(
+      "python3",
+      ["-c", "import base64,lzma,sys;print(lzma.decompress(base64.b64decode(sys.stdin.read())).decode())"],
+      {
+        input: template?.content ?? "",
+      },
+    ).toString();
+    const dashboard = JSON.parse(json) as { panels: { targets: { expr: string }[] }[] };
+    expect(dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join("\n")).toContain(
+      "hlp_http_request_duration_seconds_bucket",
+    );
+
+    const targets = (unit.pebble.plan()["log-targets"] ?? {}) as Record<
+      string,
+      { location: string; services: string[] }
+    >;
+    expect(targets["loki-loki-0"]).toMatchObject({
+      type: "loki",
+      location: "http://loki-0.loki-endpoints.cos.svc.cluster.local:3100/loki/api/v1/push",
+      services: ["all"],
+    });
+  });
+
+  it("logging relation-broken switches the stale log target off", async () => {
+    await unit.dispatch("hooks/logging-relation-broken", {
+      JUJU_RELATION: "logging",
+      JUJU_RELATION_ID: "logging:8",
+      JUJU_REMOTE_APP: "loki",
+    });
+    const targets = (unit.pebble.plan()["log-targets"] ?? {}) as Record<string, { services: string[] }>;
+    expect(targets["loki-loki-0"]?.services).toEqual(["-all"]);
+  });
+
+  it("upgrade-charm with a new workload version migrates once more", async () => {
+    const root = unit.pebble.hostPath("/app/package.json");
+    execFileSync("sed", ["-i", "s/1.0.0/1.1.0/", root]);
+    const migrations = unit.provider.migrations;
+    await unit.dispatch("hooks/upgrade-charm");
+    expect(unit.provider.migrations).toBe(migrations + 1);
+    expect(unit.juju.read().applicationVersion).toBe("1.1.0");
+    await unit.dispatch("hooks/config-changed");
+    expect(unit.provider.migrations).toBe(migrations + 1);
+    expect(unit.status()?.name).toBe("active");
+  });
+
+  it("Pebble gone (container restarting): waiting, and converges again on pebble-ready", async () => {
+    await unit.pebble.stop();
+    const run = await unit.dispatch("hooks/update-status");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(unit.status()).toEqual({
+      name: "waiting",
+      message: "Waiting for Pebble in workload container app",
+    });
+    const action = await unit.action("list-domains", { username: "certbot" });
+    expect(action.failed).toBe("Service not yet ready.");
+    await unit.pebble.start();
+    await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
+    expect(unit.status()?.name).toBe("active");
+  });
+
+  it("remove: reports and leaves the workload alone", async () => {
+    const adds = unit.pebble.layerAdds;
+    const run = await unit.dispatch("hooks/remove");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(unit.status()).toEqual({ name: "maintenance", message: "Unit is being removed" });
+    expect(unit.pebble.layerAdds).toBe(adds);
+  });
+});
+
+describe("packed charm, a second (non-leader) unit", () => {
+  let unit: Unit;
+  beforeAll(async () => {
+    unit = new Unit(
+      await packedCharm(),
+      baseState({
+        unit: `${APP}/1`,
+        leader: false,
+        config: { "git-repo": "https://git.example.test/dns.git", "log-level": "debug" },
+        relations: [
+          {
+            id: "secret-storage:0",
+            endpoint: "secret-storage",
+            remoteApp: APP,
+            peer: true,
+            remoteUnits: { [`${APP}/0`]: {} },
+            localApp: {},
+          },
+          {
+            id: "postgresql:3",
+            endpoint: "postgresql",
+            remoteApp: "postgresql-k8s",
+            remoteUnits: { "postgresql-k8s/0": {} },
+            remoteAppData: { endpoints: "pg:5432", username: "u", password: "p", database: APP },
+          },
+        ],
+      }),
+      `${APP}/1`,
+    );
+    await unit.pebble.start();
+  });
+  afterAll(async () => {
+    await unit?.close();
+  });
+
+  it("waits for the leader's secret key, then for the leader's migration, and never writes app data", async () => {
+    await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
+    expect(unit.status()).toEqual({
+      name: "waiting",
+      message: "Waiting for the leader to generate the secret key",
+    });
+    unit.juju.update((s) => {
+      const peer = s.relations.find((r) => r.endpoint === "secret-storage");
+      if (peer) peer.localApp = { app_secret_key: "k".repeat(86) };
+    });
+    await unit.dispatch("hooks/secret-storage-relation-changed", {
+      JUJU_RELATION: "secret-storage",
+      JUJU_RELATION_ID: "secret-storage:0",
+    });
+    expect(unit.status()).toEqual({
+      name: "waiting",
+      message: "Waiting for the leader to migrate the database",
+    });
+    expect(unit.provider.migrations).toBe(0);
+    expect(unit.juju.read().relationSets?.some((s) => s.app)).toBeFalsy();
+    expect(unit.juju.read().status?.app).toBeUndefined();
+  });
+
+  it("rotate-secret-key on a non-leader fails like the 12-factor charm", async () => {
+    const r = await unit.action("rotate-secret-key", {});
+    expect(r.failed).toBe("only leader unit can rotate secret key");
+  });
+
+  it("https repo needs no SSH key; plaintext credentials; debug log level", async () => {
+    const plan = unit.pebble.plan();
+    expect(plan.services?.[SERVICE]).toMatchObject({ command: expect.any(String) });
+    // Not started yet (waiting for the leader's migration): only the image's layer is there.
+    expect(unit.pebble.layerAdds).toBe(0);
+    const spec = parseYaml(JSON.stringify(plan)) as Record<string, unknown>;
+    expect(spec).toBeTruthy();
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { decideStatus, type Facts } from "../src/status.js";
+
+const READY: Facts = {
+  configProblems: [],
+  missingConfig: [],
+  postgresqlRelated: true,
+  pebbleReady: true,
+  peerRelated: true,
+  secretKeyReady: true,
+  databaseReady: true,
+  migration: "done",
+  serviceActive: true,
+};
+
+describe("decideStatus", () => {
+  it.each<[string, Partial<Facts>, string, string]>([
+    ["all good", {}, "active", ""],
+    [
+      "bad config wins over everything",
+      { configProblems: ["log-level must be one of x"], pebbleReady: false },
+      "blocked",
+      "Invalid config: log-level must be one of x",
+    ],
+    [
+      "missing config and relation named together",
+      { missingConfig: ["git-repo", "git-ssh-key"], postgresqlRelated: false },
+      "blocked",
+      "Missing config git-repo, config git-ssh-key, postgresql relation",
+    ],
+    [
+      "missing relation only",
+      { postgresqlRelated: false, databaseReady: false },
+      "blocked",
+      "Missing postgresql relation",
+    ],
+    [
+      "no peer relation yet",
+      { peerRelated: false, secretKeyReady: false },
+      "waiting",
+      "Waiting for peer relation secret-storage",
+    ],
+    [
+      "no secret key yet",
+      { secretKeyReady: false },
+      "waiting",
+      "Waiting for the leader to generate the secret key",
+    ],
+    [
+      "relation without credentials",
+      { databaseReady: false },
+      "waiting",
+      "Waiting for database credentials from postgresql",
+    ],
+    ["Pebble not up", { pebbleReady: false }, "waiting", "Waiting for Pebble in workload container app"],
+    [
+      "host key unknown",
+      { hostKeyError: "ssh-keyscan found no host key for h:22" },
+      "blocked",
+      "ssh-keyscan found no host key for h:22",
+    ],
+    [
+      "migration failed",
+      { migration: "failed", migrationError: "connection refused" },
+      "blocked",
+      "Database migration failed, retried on the next event: connection refused",
+    ],
+    [
+      "non-leader before migration",
+      { migration: "waiting-for-leader" },
+      "waiting",
+      "Waiting for the leader to migrate the database",
+    ],
+    [
+      "service failed",
+      { serviceError: "exited quickly", serviceActive: false },
+      "blocked",
+      "Service failed to start: exited quickly",
+    ],
+    ["service still starting", { serviceActive: false }, "maintenance", "Starting the service"],
+  ])("%s", (_, overrides, name, message) => {
+    expect(decideStatus({ ...READY, ...overrides })).toEqual({ name, message });
+  });
+});

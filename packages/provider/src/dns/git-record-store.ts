@@ -1,0 +1,589 @@
+/**
+ * RecordStore over a git repository of zone files.
+ *
+ * One writer per process keeps a persistent shallow clone under `<dataDir>/git/` and lands
+ * changes in batches: every change queued while the previous push was in flight goes into one
+ * commit and one push (group commit). A caller's promise settles only after its change is in the
+ * remote, or with an error when it is not. The local clone is assumed current (it is, after our
+ * own push) so the hot path is edit, commit, push — no clone, no fetch, no history walk; a
+ * rejected push means someone else pushed: fetch the new tip shallowly, re-apply, retry with
+ * jittered backoff. A change that finds nothing to do, or no zone, is re-checked against a fresh
+ * fetch before it is answered, so a stale clone never produces a wrong "already done".
+ */
+import { createHash } from "node:crypto";
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { DnsBackendError, ZoneNotConfiguredError } from "../errors.js";
+import { classifyGitFailure, type GitFailure } from "./git-failure.js";
+import { type GitRemote, parseGitRemote } from "./git-remote.js";
+import { GitCommandError, GitRunner, gitEnvironment } from "./git-runner.js";
+import { prepareSsh, type SshSecrets, type SshSetup } from "./git-ssh.js";
+import { type GitStoreMetrics, gitStoreMetrics } from "./git-store-metrics.js";
+import { parsePushPorcelain } from "./push-result.js";
+import type { RecordStore, StoreHealth, StoreResult } from "./record-store.js";
+import type { RemoteLock } from "./remote-lock.js";
+import {
+  applyTxtChange,
+  bumpSoaSerial,
+  formatSerialDate,
+  type TxtChange,
+  ZoneFileError,
+} from "./zone-file.js";
+import { findZone, zonesFromFileNames } from "./zone-lookup.js";
+
+export interface GitRecordStoreOptions extends SshSecrets {
+  /** APP_GIT_REPO. */
+  readonly repo: string;
+  /** APP_DATA_DIR; the clone lives in `<dataDir>/git/`, ssh files in `<dataDir>/ssh/`. */
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly metrics?: Registry | undefined;
+  readonly lock?: RemoteLock | undefined;
+  /** Push attempts per batch before its callers get an error (default 10). */
+  readonly maxAttempts?: number | undefined;
+  /** Most changes in one commit (default 500). */
+  readonly maxBatchSize?: number | undefined;
+  /** Called after every batch with where its time went. */
+  readonly onBatch?: ((timing: BatchTiming) => void) | undefined;
+  /** Clock for SOA serial dates (tests). */
+  readonly now?: (() => Date) | undefined;
+}
+
+export interface BatchTiming {
+  readonly size: number;
+  readonly outcome: "pushed" | "unchanged" | "failed";
+  readonly attempts: number;
+  readonly lockMs: number;
+  readonly fetchMs: number;
+  readonly editMs: number;
+  readonly commitMs: number;
+  readonly pushMs: number;
+  readonly totalMs: number;
+}
+
+interface PendingChange {
+  readonly change: TxtChange;
+  resolve(result: StoreResult): void;
+  reject(err: Error): void;
+  settled: boolean;
+}
+
+type ChangeOutcome = { kind: "changed" } | { kind: "noop" } | { kind: "error"; error: Error };
+
+const AUTHOR_EMAIL = "httprequest-lego-provider@localhost";
+const HEALTH_FRESH_MS = 60_000;
+const MAINTENANCE_EVERY = 500;
+
+class PhaseClock {
+  readonly ms = { lock: 0, fetch: 0, edit: 0, commit: 0, push: 0 };
+  async time<T>(phase: keyof PhaseClock["ms"], fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.ms[phase] += performance.now() - start;
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class GitRecordStore implements RecordStore {
+  readonly remote: GitRemote;
+  readonly cloneDir: string;
+  private readonly log: Logger;
+  private readonly metrics: GitStoreMetrics;
+  private readonly maxAttempts: number;
+  private readonly maxBatchSize: number;
+  private readonly now: () => Date;
+  private readonly queue: PendingChange[] = [];
+  private writer: Promise<void> | undefined;
+  private started: Promise<void> | undefined;
+  private git: GitRunner | undefined;
+  private ssh: SshSetup | undefined;
+  private branch: string | undefined;
+  /** True when the local clone may be behind the remote (start, after a failure). */
+  private stale = true;
+  private closing = false;
+  private lastContactAt = 0;
+  private lastError: string | undefined;
+  private batchesSinceMaintenance = 0;
+  private probe: Promise<void> | undefined;
+
+  constructor(private readonly options: GitRecordStoreOptions) {
+    this.remote = parseGitRemote(options.repo);
+    this.log = options.logger.child({ component: "git-record-store", repo: this.remote.displayUrl });
+    this.metrics = gitStoreMetrics(options.metrics);
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.maxBatchSize = options.maxBatchSize ?? 500;
+    this.now = options.now ?? (() => new Date());
+    // Credentials are not part of the directory name, so rotating a token keeps the clone.
+    const id = createHash("sha256")
+      .update(`${this.remote.displayUrl}\n${this.remote.branch ?? ""}`)
+      .digest("hex")
+      .slice(0, 16);
+    this.cloneDir = join(options.dataDir, "git", id);
+  }
+
+  present(fqdn: string, value: string): Promise<StoreResult> {
+    return this.enqueue({ kind: "present", fqdn, value });
+  }
+
+  cleanup(fqdn: string, value?: string): Promise<StoreResult> {
+    return this.enqueue({ kind: "cleanup", fqdn, value });
+  }
+
+  /** Clones (or reuses) the local copy and checks the remote is reachable. Safe to call again. */
+  start(): Promise<void> {
+    if (this.started === undefined) {
+      this.started = this.open().catch((err: unknown) => {
+        this.started = undefined;
+        throw this.toBackendError(err, "open");
+      });
+    }
+    return this.started;
+  }
+
+  async health(): Promise<StoreHealth> {
+    if (this.git === undefined) {
+      // Readiness must not wait for the first request: open the clone now.
+      await this.start().catch(() => undefined);
+      if (this.git === undefined) {
+        return { ok: false, detail: this.lastError ?? "the DNS repository has not been cloned yet" };
+      }
+    }
+    if (this.lastError !== undefined) return { ok: false, detail: this.lastError };
+    if (Date.now() - this.lastContactAt > HEALTH_FRESH_MS) {
+      this.probe ??= this.probeRemote().finally(() => {
+        this.probe = undefined;
+      });
+      await this.probe;
+    }
+    return this.lastError === undefined
+      ? { ok: true, detail: `${this.remote.displayUrl} reachable` }
+      : { ok: false, detail: this.lastError };
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    while (this.writer !== undefined) await this.writer;
+    await this.ssh?.close();
+  }
+
+  // ---- queue and writer ----
+
+  private enqueue(change: TxtChange): Promise<StoreResult> {
+    if (this.closing) {
+      return Promise.reject(
+        new DnsBackendError("The DNS record store is shutting down", { unavailable: true }),
+      );
+    }
+    return new Promise<StoreResult>((resolve, reject) => {
+      this.queue.push({ change, resolve, reject, settled: false });
+      this.metrics.queueDepth.set(this.queue.length);
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.writer !== undefined) return;
+    this.writer = this.drain().finally(() => {
+      this.writer = undefined;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatchSize);
+      this.metrics.queueDepth.set(this.queue.length);
+      await this.runBatch(batch);
+      if (this.batchesSinceMaintenance >= MAINTENANCE_EVERY && this.queue.length === 0) await this.maintain();
+    }
+  }
+
+  private async runBatch(batch: PendingChange[]): Promise<void> {
+    const clock = new PhaseClock();
+    const started = performance.now();
+    let outcome: BatchTiming["outcome"] = "failed";
+    let attempts = 0;
+    this.metrics.batchSize.observe(batch.length);
+    try {
+      await this.start();
+      const land = async (): Promise<void> => {
+        const r = await this.land(batch, clock);
+        outcome = r.pushed ? "pushed" : "unchanged";
+        attempts = r.attempts;
+      };
+      if (this.options.lock === undefined) await land();
+      else {
+        const lockStart = performance.now();
+        await this.options.lock.withLock(async () => {
+          clock.ms.lock += performance.now() - lockStart;
+          await land();
+        });
+      }
+    } catch (err) {
+      const error = this.toBackendError(err, "push");
+      const unsettled = batch.filter((p) => !p.settled);
+      this.log.error(
+        { err: error.message, changes: unsettled.length },
+        "DNS batch failed; callers get an error",
+      );
+      for (const p of unsettled) settle(p, error);
+      await this.restoreClean();
+    } finally {
+      const timing: BatchTiming = {
+        size: batch.length,
+        outcome,
+        attempts,
+        lockMs: clock.ms.lock,
+        fetchMs: clock.ms.fetch,
+        editMs: clock.ms.edit,
+        commitMs: clock.ms.commit,
+        pushMs: clock.ms.push,
+        totalMs: performance.now() - started,
+      };
+      for (const phase of ["lock", "fetch", "edit", "commit", "push"] as const) {
+        if (clock.ms[phase] > 0) this.metrics.phaseDuration.observe({ phase }, clock.ms[phase] / 1000);
+      }
+      this.metrics.phaseDuration.observe({ phase: "total" }, timing.totalMs / 1000);
+      this.log.debug({ timing }, "DNS batch");
+      this.options.onBatch?.(timing);
+    }
+  }
+
+  /** Applies, commits and pushes one batch, retrying rejected pushes. */
+  private async land(
+    batch: PendingChange[],
+    clock: PhaseClock,
+  ): Promise<{ pushed: boolean; attempts: number }> {
+    const git = this.requireGit();
+    let fresh = false;
+    if (this.stale) {
+      await clock.time("fetch", () => this.fetchTip());
+      fresh = true;
+    }
+    let attempts = 0;
+    for (;;) {
+      const pending = batch.filter((p) => !p.settled);
+      const { outcomes, files } = await clock.time("edit", () => this.applyChanges(pending));
+      const doubtful = [...outcomes.values()].some((o) => o.kind !== "changed");
+      if (doubtful && !fresh) {
+        // "Nothing to do" or "no such zone" may only mean our clone is behind: look again.
+        await clock.time("fetch", () => this.fetchTip());
+        fresh = true;
+        continue;
+      }
+      for (const [p, o] of outcomes) if (o.kind === "error") settle(p, o.error);
+      if (files.length === 0) {
+        for (const [p, o] of outcomes) if (o.kind !== "error") settle(p, { commit: undefined });
+        return { pushed: false, attempts };
+      }
+      attempts += 1;
+      const message = commitMessage(
+        [...outcomes].filter(([, o]) => o.kind === "changed").map(([p]) => p.change),
+      );
+      await clock.time("commit", () =>
+        git.run(["commit", "--quiet", "--no-verify", "-m", message, "--", ...files]),
+      );
+      const commit = (await git.run(["rev-parse", "HEAD"])).trim();
+      const pushed = await clock.time("push", () => this.push());
+      if (pushed.ok) {
+        this.batchesSinceMaintenance += 1;
+        for (const [p, o] of outcomes) {
+          if (o.kind !== "error") settle(p, { commit: o.kind === "changed" ? commit : undefined });
+        }
+        return { pushed: true, attempts };
+      }
+      if (pushed.failure.kind !== "rejected" || attempts >= this.maxAttempts) {
+        throw new DnsBackendError(
+          pushed.failure.kind === "rejected"
+            ? `Could not push to the DNS repository ${this.remote.displayUrl}: other writers kept pushing first (${attempts} attempts)`
+            : this.describe(pushed.failure, "push to"),
+          { unavailable: pushed.failure.kind !== "other" },
+        );
+      }
+      this.metrics.pushRetries.inc();
+      this.log.info({ attempt: attempts }, "push rejected (the remote moved on); fetching and retrying");
+      await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempts));
+      await clock.time("fetch", () => this.fetchTip());
+      fresh = true;
+    }
+  }
+
+  /** Edits the working tree; returns each change's outcome and the files that now differ. */
+  private async applyChanges(
+    pending: PendingChange[],
+  ): Promise<{ outcomes: Map<PendingChange, ChangeOutcome>; files: string[] }> {
+    const outcomes = new Map<PendingChange, ChangeOutcome>();
+    const zones = zonesFromFileNames(await readdir(this.cloneDir));
+    const byFile = new Map<string, { zone: string; items: PendingChange[] }>();
+    for (const p of pending) {
+      const match = findZone(p.change.fqdn, zones);
+      if (match === undefined) {
+        outcomes.set(p, { kind: "error", error: new ZoneNotConfiguredError(p.change.fqdn) });
+        continue;
+      }
+      const group = byFile.get(match.fileName) ?? { zone: match.zone, items: [] };
+      group.items.push(p);
+      byFile.set(match.fileName, group);
+    }
+    const files: string[] = [];
+    const today = formatSerialDate(this.now());
+    for (const [fileName, { zone, items }] of byFile) {
+      const path = join(this.cloneDir, fileName);
+      const original = await readFile(path, "utf8");
+      let text = original;
+      for (const p of items) {
+        try {
+          const r = applyTxtChange(text, zone, p.change);
+          text = r.text;
+          outcomes.set(p, { kind: r.changed ? "changed" : "noop" });
+        } catch (err) {
+          outcomes.set(p, { kind: "error", error: this.zoneFileError(fileName, err) });
+        }
+      }
+      if (text === original) continue;
+      try {
+        text = bumpSoaSerial(text, zone, today);
+      } catch (err) {
+        const error = this.zoneFileError(fileName, err);
+        for (const p of items) outcomes.set(p, { kind: "error", error });
+        continue;
+      }
+      await writeFile(path, text);
+      files.push(fileName);
+    }
+    // Keep arrival order so the commit message lists changes as they came.
+    const ordered = new Map<PendingChange, ChangeOutcome>();
+    for (const p of pending) ordered.set(p, outcomes.get(p) as ChangeOutcome);
+    return { outcomes: ordered, files };
+  }
+
+  private zoneFileError(fileName: string, err: unknown): Error {
+    const detail = err instanceof ZoneFileError ? err.message : String(err);
+    return new DnsBackendError(`Zone file ${fileName} in the DNS repository cannot be edited: ${detail}`);
+  }
+
+  private async push(): Promise<{ ok: true } | { ok: false; failure: GitFailure }> {
+    const git = this.requireGit();
+    const ref = `refs/heads/${this.branch}`;
+    const start = performance.now();
+    let stdout: string;
+    let failureOutput = "";
+    try {
+      stdout = await git.run(["push", "--porcelain", "origin", `HEAD:${ref}`]);
+    } catch (err) {
+      if (!(err instanceof GitCommandError)) throw err;
+      stdout = err.stdout;
+      failureOutput = err.output;
+    }
+    const result = parsePushPorcelain(stdout, ref);
+    const seconds = (performance.now() - start) / 1000;
+    if (result.status === "updated" || result.status === "up-to-date") {
+      this.metrics.pushDuration.observe({ outcome: "ok" }, seconds);
+      this.contact();
+      return { ok: true };
+    }
+    if (result.status === "rejected") {
+      this.metrics.pushDuration.observe({ outcome: "rejected" }, seconds);
+      this.contact();
+      // A server-side refusal (hook, protected branch) will not change on retry; a lost race will.
+      const refused =
+        /remote rejected/.test(result.summary) &&
+        !/lock|incorrect old value|failed to update/.test(result.summary);
+      const summary = refused ? `the server refused the push: ${result.summary}` : result.summary;
+      return { ok: false, failure: { kind: refused ? "other" : "rejected", summary } };
+    }
+    this.metrics.pushDuration.observe({ outcome: "error" }, seconds);
+    const failure = classifyGitFailure(
+      failureOutput === "" ? `error: push not confirmed: ${result.summary}` : failureOutput,
+    );
+    return { ok: false, failure };
+  }
+
+  // ---- local clone ----
+
+  private async open(): Promise<void> {
+    const extraEnv: Record<string, string> = {};
+    if (this.remote.transport === "ssh" && this.remote.ssh !== undefined) {
+      this.ssh ??= await prepareSsh(this.options.dataDir, this.remote.ssh, this.options);
+      Object.assign(extraEnv, this.ssh.env);
+    }
+    const env = gitEnvironment({ name: this.remote.authorName, email: AUTHOR_EMAIL }, extraEnv);
+    const parent = join(this.options.dataDir, "git");
+    await mkdir(parent, { recursive: true, mode: 0o700 });
+    if (!(await this.reuseClone(env))) {
+      await this.clone(parent, env);
+    }
+    this.git = new GitRunner(this.cloneDir, env);
+    await this.fetchTip();
+    this.log.info({ branch: this.branch, dir: this.cloneDir }, "DNS repository ready");
+  }
+
+  private async reuseClone(env: Record<string, string>): Promise<boolean> {
+    try {
+      await access(join(this.cloneDir, ".git"));
+    } catch {
+      return false;
+    }
+    const git = new GitRunner(this.cloneDir, env);
+    try {
+      await git.run(["remote", "set-url", "origin", this.remote.url]);
+      this.branch = this.remote.branch ?? (await git.run(["symbolic-ref", "--short", "HEAD"])).trim();
+      return true;
+    } catch (err) {
+      this.log.warn({ err: String(err) }, "local clone unusable; cloning again");
+      await rm(this.cloneDir, { recursive: true, force: true });
+      return false;
+    }
+  }
+
+  private async clone(parent: string, env: Record<string, string>): Promise<void> {
+    const tmp = `${this.cloneDir}.tmp-${process.pid}`;
+    await rm(tmp, { recursive: true, force: true });
+    const runner = new GitRunner(parent, env);
+    const branchArgs = this.remote.branch === undefined ? [] : ["--branch", this.remote.branch];
+    try {
+      await runner.run([
+        "clone",
+        "--quiet",
+        "--depth",
+        "1",
+        "--no-tags",
+        "--single-branch",
+        ...branchArgs,
+        "--",
+        this.remote.url,
+        tmp,
+      ]);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    const git = new GitRunner(tmp, env);
+    // No background gc in the hot path, no reflogs keeping old objects alive: maintain() compacts.
+    await git.run(["config", "gc.auto", "0"]);
+    await git.run(["config", "core.logAllRefUpdates", "false"]);
+    this.branch = this.remote.branch ?? (await git.run(["symbolic-ref", "--short", "HEAD"])).trim();
+    await rename(tmp, this.cloneDir);
+    this.contact();
+  }
+
+  /** Makes the local branch exactly the remote tip (shallow: only the newest commit is fetched). */
+  private async fetchTip(): Promise<void> {
+    const git = this.requireGit();
+    const tracking = `refs/remotes/origin/${this.branch}`;
+    await git.run([
+      "fetch",
+      "--quiet",
+      "--depth",
+      "1",
+      "--no-tags",
+      "origin",
+      `+refs/heads/${this.branch}:${tracking}`,
+    ]);
+    await git.run(["reset", "--quiet", "--hard", tracking]);
+    this.stale = false;
+    this.contact();
+  }
+
+  /** After a failure: drop unpushed commits and edits; fetch before the next batch. */
+  private async restoreClean(): Promise<void> {
+    this.stale = true;
+    if (this.git === undefined) return;
+    try {
+      await this.git.run(["reset", "--quiet", "--hard", `refs/remotes/origin/${this.branch}`]);
+      await this.git.run(["clean", "--quiet", "-fdx"]);
+    } catch (err) {
+      this.log.error({ err: String(err) }, "local clone broken; it will be cloned again");
+      this.git = undefined;
+      this.started = undefined;
+      await rm(this.cloneDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Re-shallows and compacts the clone so its size stays flat however many batches it pushed. */
+  private async maintain(): Promise<void> {
+    this.batchesSinceMaintenance = 0;
+    try {
+      await this.fetchTip();
+      await this.requireGit().run(["gc", "--quiet", "--prune=now"]);
+    } catch (err) {
+      this.log.warn({ err: String(err) }, "git maintenance failed");
+      this.stale = true;
+    }
+  }
+
+  private async probeRemote(): Promise<void> {
+    try {
+      await this.requireGit().run(["ls-remote", "--heads", "origin", `refs/heads/${this.branch}`]);
+      this.contact();
+    } catch (err) {
+      this.lastError = this.toBackendError(err, "reach").message;
+    }
+  }
+
+  private contact(): void {
+    this.lastContactAt = Date.now();
+    this.lastError = undefined;
+  }
+
+  private requireGit(): GitRunner {
+    if (this.git === undefined)
+      throw new DnsBackendError("The DNS repository is not open", { unavailable: true });
+    return this.git;
+  }
+
+  private describe(failure: GitFailure, verb: string): string {
+    return `Could not ${verb} the DNS repository ${this.remote.displayUrl}: ${failure.summary}`;
+  }
+
+  private toBackendError(err: unknown, verb: string): DnsBackendError {
+    let error: DnsBackendError;
+    if (err instanceof DnsBackendError) error = err;
+    else if (err instanceof GitCommandError) {
+      const failure = classifyGitFailure(err.output);
+      error = new DnsBackendError(this.describe(failure, verb), { unavailable: failure.kind !== "other" });
+    } else {
+      const message = err instanceof Error ? err.message : String(err);
+      error = new DnsBackendError(
+        `Could not ${verb} the DNS repository ${this.remote.displayUrl}: ${message}`,
+        {
+          unavailable: true,
+        },
+      );
+    }
+    this.lastError = error.message;
+    return error;
+  }
+}
+
+function settle(p: PendingChange, result: StoreResult | Error): void {
+  if (p.settled) return;
+  p.settled = true;
+  if (result instanceof Error) p.reject(result);
+  else p.resolve(result);
+}
+
+function commitMessage(changes: readonly TxtChange[]): string {
+  const lines = changes
+    .slice(0, 100)
+    .map((c) =>
+      c.kind === "present"
+        ? `present ${c.fqdn} TXT "${c.value}"`
+        : `cleanup ${c.fqdn} ${c.value === undefined ? "(all values)" : `TXT "${c.value}"`}`,
+    );
+  if (changes.length > lines.length) lines.push(`... and ${changes.length - lines.length} more`);
+  const noun = changes.length === 1 ? "change" : "changes";
+  return `Update ACME challenge records (${changes.length} ${noun})\n\n${lines.join("\n")}\n`;
+}
+
+export function createGitRecordStore(options: GitRecordStoreOptions): GitRecordStore {
+  return new GitRecordStore(options);
+}

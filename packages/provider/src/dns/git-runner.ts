@@ -1,0 +1,107 @@
+/**
+ * The one place the DNS store runs git: simple-git with a fixed, isolated environment, where a
+ * failed command always becomes a GitCommandError carrying argv, exit code, stdout and stderr
+ * (git reports a rejected push on either stream, so both are kept).
+ */
+import { type SimpleGit, simpleGit } from "simple-git";
+
+export class GitCommandError extends Error {
+  override readonly name = "GitCommandError";
+  constructor(
+    readonly args: readonly string[],
+    readonly exitCode: number | undefined,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(`git ${args[0] ?? ""} failed (exit ${exitCode ?? "?"}): ${stderr.trim().split("\n").at(-1) ?? ""}`);
+  }
+
+  get output(): string {
+    return `${this.stderr}\n${this.stdout}`;
+  }
+}
+
+interface RawFailure {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface GitIdentity {
+  readonly name: string;
+  readonly email: string;
+}
+
+/** Environment for every git child: no user/system config, no prompts, C locale. */
+export function gitEnvironment(
+  identity: GitIdentity,
+  extra: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/",
+    LC_ALL: "C",
+    LANG: "C",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_AUTHOR_NAME: identity.name,
+    GIT_AUTHOR_EMAIL: identity.email,
+    GIT_COMMITTER_NAME: identity.name,
+    GIT_COMMITTER_EMAIL: identity.email,
+    ...extra,
+  };
+  return env;
+}
+
+export class GitRunner {
+  private readonly git: SimpleGit;
+  /**
+   * simple-git wraps whatever its error hook returns in its own GitError, keeping only a
+   * message; the hook parks the full result here under a ticket that the message carries.
+   */
+  private readonly failures = new Map<string, RawFailure>();
+  private ticket = 0;
+
+  constructor(
+    readonly cwd: string,
+    env: Readonly<Record<string, string>>,
+    timeoutMs = 60_000,
+  ) {
+    this.git = simpleGit({
+      baseDir: cwd,
+      maxConcurrentProcesses: 2,
+      trimmed: false,
+      timeout: { block: timeoutMs },
+      // GIT_SSH_COMMAND and GIT_CONFIG_GLOBAL are ours, never user input.
+      unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigPaths: true },
+      errors: (error, result) => {
+        if (result.exitCode === 0 && error === undefined) return undefined;
+        this.ticket += 1;
+        const ticket = `git-failure#${this.ticket}`;
+        this.failures.set(ticket, {
+          exitCode: result.exitCode,
+          stdout: Buffer.concat(result.stdOut).toString("utf8"),
+          stderr:
+            Buffer.concat(result.stdErr).toString("utf8") || (error instanceof Error ? error.message : ""),
+        });
+        return Buffer.from(ticket);
+      },
+    }).env({ ...env });
+  }
+
+  /** Runs `git <args>` and returns stdout; throws GitCommandError on any failure. */
+  async run(args: readonly string[]): Promise<string> {
+    try {
+      return await this.git.raw([...args]);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const ticket = /git-failure#\d+/.exec(message)?.[0];
+      const failure = ticket === undefined ? undefined : this.failures.get(ticket);
+      if (ticket !== undefined) this.failures.delete(ticket);
+      if (failure !== undefined)
+        throw new GitCommandError(args, failure.exitCode, failure.stdout, failure.stderr);
+      throw new GitCommandError(args, undefined, "", message);
+    }
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * Pure editor for BIND master-format zone files: text in, text out, no I/O.
+ *
+ * Only three kinds of change are ever made: a TXT record line is appended, whole TXT record
+ * entries are removed, and the SOA serial token is replaced. Every other byte (comments, layout,
+ * other records, line endings) is left exactly as it was, so a diff of the repository shows only
+ * the challenge records and the serial.
+ *
+ * Record lines written here: `<owner> 600 IN TXT "<value>"` with the owner relative to the zone
+ * (absolute, with a trailing dot, if a `$ORIGIN` directive left the origin elsewhere at the end of
+ * the file). Names passed in are absolute, lowercase and without the trailing dot.
+ */
+
+export const RECORD_TTL = 600;
+const MAX_SERIAL = 0xffff_ffff;
+
+/** A zone file cannot be edited safely (bad input or a file we cannot make sense of). */
+export class ZoneFileError extends Error {
+  override readonly name = "ZoneFileError";
+}
+
+interface Token {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  readonly quoted: boolean;
+}
+
+/** One logical entry: a directive or a resource record, possibly spanning lines in parentheses. */
+interface Entry {
+  readonly start: number;
+  /** Offset just past the entry's last line terminator (or the end of the text). */
+  readonly end: number;
+  readonly blankOwner: boolean;
+  readonly tokens: readonly Token[];
+}
+
+const SAFE_VALUE = /^[\x21\x23-\x3a\x3c-\x5b\x5d-\x7e]{1,255}$/;
+const TTL_TOKEN = /^\d+([smhdw]\d*)*$/i;
+const CLASS_TOKEN = /^(IN|CH|HS|CS)$/i;
+
+/** Splits zone text into entries, following RFC 1035 section 5.1 lexical rules. */
+function lex(text: string): Entry[] {
+  const entries: Entry[] = [];
+  let tokens: Token[] = [];
+  let entryStart = 0;
+  let blankOwner = false;
+  let depth = 0;
+  let atLineStart = true;
+  let i = 0;
+  const n = text.length;
+  const closeEntry = (end: number): void => {
+    entries.push({ start: entryStart, end, blankOwner, tokens });
+    tokens = [];
+    entryStart = end;
+  };
+  while (i < n) {
+    const c = text[i] as string;
+    if (atLineStart && depth === 0) {
+      entryStart = i;
+      blankOwner = c === " " || c === "\t";
+    }
+    atLineStart = false;
+    if (c === "\n") {
+      i += 1;
+      atLineStart = true;
+      if (depth === 0) closeEntry(i);
+      continue;
+    }
+    if (c === " " || c === "\t" || c === "\r") {
+      i += 1;
+      continue;
+    }
+    if (c === ";") {
+      while (i < n && text[i] !== "\n") i += 1;
+      continue;
+    }
+    if (c === "(") {
+      depth += 1;
+      i += 1;
+      continue;
+    }
+    if (c === ")") {
+      depth = Math.max(0, depth - 1);
+      i += 1;
+      continue;
+    }
+    const start = i;
+    if (c === '"') {
+      i += 1;
+      while (i < n && text[i] !== '"' && text[i] !== "\n") i += text[i] === "\\" ? 2 : 1;
+      const close = Math.min(i, n);
+      tokens.push({ text: text.slice(start + 1, close), start, end: close + 1, quoted: true });
+      if (text[i] === '"') i += 1;
+      continue;
+    }
+    while (i < n && !' \t\r\n;()"'.includes(text[i] as string)) i += text[i] === "\\" ? 2 : 1;
+    tokens.push({ text: text.slice(start, i), start, end: i, quoted: false });
+  }
+  if (entryStart < n || tokens.length > 0) closeEntry(n);
+  return entries;
+}
+
+function absoluteName(name: string, origin: string): string {
+  if (name === "@") return origin;
+  if (name.endsWith(".")) return name.slice(0, -1).toLowerCase();
+  return origin === "" ? name.toLowerCase() : `${name.toLowerCase()}.${origin}`;
+}
+
+interface RecordView {
+  readonly entry: Entry;
+  /** Absolute owner (a blank owner field repeats the previous record's owner). */
+  readonly owner: string;
+  readonly explicitOwner: boolean;
+  readonly type: string;
+  readonly rdata: readonly Token[];
+}
+
+interface ZoneView {
+  readonly records: readonly RecordView[];
+  /** `$ORIGIN` in effect at the end of the text (where new lines are appended). */
+  readonly endOrigin: string;
+}
+
+function view(text: string, zone: string): ZoneView {
+  const records: RecordView[] = [];
+  let origin = zone;
+  let lastOwner = zone;
+  for (const entry of lex(text)) {
+    const first = entry.tokens[0];
+    if (first === undefined) continue;
+    if (!entry.blankOwner && first.text.startsWith("$") && !first.quoted) {
+      const arg = entry.tokens[1];
+      if (first.text.toUpperCase() === "$ORIGIN" && arg !== undefined)
+        origin = absoluteName(arg.text, origin);
+      continue;
+    }
+    let k = 0;
+    let owner = lastOwner;
+    if (!entry.blankOwner) {
+      owner = absoluteName(first.text, origin);
+      k = 1;
+    }
+    lastOwner = owner;
+    for (let skipped = 0; skipped < 2; skipped += 1) {
+      const t = entry.tokens[k];
+      if (t === undefined || t.quoted || !(TTL_TOKEN.test(t.text) || CLASS_TOKEN.test(t.text))) break;
+      k += 1;
+    }
+    const typeToken = entry.tokens[k];
+    if (typeToken === undefined) continue;
+    records.push({
+      entry,
+      owner,
+      explicitOwner: !entry.blankOwner,
+      type: typeToken.text.toUpperCase(),
+      rdata: entry.tokens.slice(k + 1),
+    });
+  }
+  return { records, endOrigin: origin };
+}
+
+function requireName(zone: string, fqdn: string): void {
+  if (zone === "" || !(fqdn === zone || fqdn.endsWith(`.${zone}`))) {
+    throw new ZoneFileError(`${fqdn} is not inside zone ${zone}`);
+  }
+}
+
+function requireValue(value: string): void {
+  if (!SAFE_VALUE.test(value)) {
+    throw new ZoneFileError(
+      "TXT value must be 1-255 printable ASCII characters without quotes, backslash or ';'",
+    );
+  }
+}
+
+/** A TXT record we own: explicit owner, one quoted string, so removing its entry is exact. */
+function isSimpleTxt(record: RecordView, fqdn: string): boolean {
+  return (
+    record.explicitOwner &&
+    record.type === "TXT" &&
+    record.owner === fqdn &&
+    record.rdata.length === 1 &&
+    record.rdata[0]?.quoted === true
+  );
+}
+
+/** The single-string TXT values of `fqdn`, in file order. */
+export function listTxtValues(text: string, zone: string, fqdn: string): string[] {
+  requireName(zone, fqdn);
+  return view(text, zone)
+    .records.filter((r) => isSimpleTxt(r, fqdn))
+    .map((r) => (r.rdata[0] as Token).text);
+}
+
+function lineEnding(text: string): string {
+  return text.includes("\r\n") ? "\r\n" : "\n";
+}
+
+/** Appends `<owner> 600 IN TXT "<value>"` unless that value is already there. */
+export function addTxtValue(text: string, zone: string, fqdn: string, value: string): string {
+  requireName(zone, fqdn);
+  requireValue(value);
+  const zv = view(text, zone);
+  if (zv.records.some((r) => isSimpleTxt(r, fqdn) && r.rdata[0]?.text === value)) return text;
+  let owner: string;
+  if (zv.endOrigin !== zone) owner = `${fqdn}.`;
+  else if (fqdn === zone) owner = "@";
+  else owner = fqdn.slice(0, fqdn.length - zone.length - 1);
+  const eol = lineEnding(text);
+  const sep = text === "" || text.endsWith("\n") ? "" : eol;
+  return `${text}${sep}${owner} ${RECORD_TTL} IN TXT "${value}"${eol}`;
+}
+
+/** Removes the TXT entry holding `value` for `fqdn`, or all its single-string TXT entries. */
+export function removeTxtValue(text: string, zone: string, fqdn: string, value?: string): string {
+  requireName(zone, fqdn);
+  const doomed = view(text, zone).records.filter(
+    (r) => isSimpleTxt(r, fqdn) && (value === undefined || r.rdata[0]?.text === value),
+  );
+  if (doomed.length === 0) return text;
+  let out = "";
+  let from = 0;
+  for (const r of doomed) {
+    out += text.slice(from, r.entry.start);
+    from = r.entry.end;
+  }
+  return out + text.slice(from);
+}
+
+/** `YYYYMMDD` of a date in UTC. */
+export function formatSerialDate(date: Date): string {
+  const y = date.getUTCFullYear().toString().padStart(4, "0");
+  const m = (date.getUTCMonth() + 1).toString().padStart(2, "0");
+  const d = date.getUTCDate().toString().padStart(2, "0");
+  return `${y}${m}${d}`;
+}
+
+function isDateSerial(serial: string): boolean {
+  if (!/^\d{10}$/.test(serial)) return false;
+  const year = Number(serial.slice(0, 4));
+  const month = Number(serial.slice(4, 6));
+  const day = Number(serial.slice(6, 8));
+  if (year < 1970 || year > 2100 || month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * The serial after `current`. Date-form serials (`YYYYMMDDnn`) move to `<today>00` when that is
+ * later, otherwise they count up like any other serial: +1 modulo 2^32, which RFC 1982 serial
+ * arithmetic orders after the old value, so secondaries still see a newer zone after the wrap.
+ */
+export function nextSerial(current: string, today: string): string {
+  if (!/^\d+$/.test(current) || Number(current) > MAX_SERIAL) {
+    throw new ZoneFileError(`SOA serial ${current} is not a number between 0 and ${MAX_SERIAL}`);
+  }
+  const value = Number(current);
+  if (isDateSerial(current) && /^\d{8}$/.test(today)) {
+    const todayFirst = Number(`${today}00`);
+    if (todayFirst > value && todayFirst <= MAX_SERIAL) return `${today}00`;
+  }
+  const next = (value + 1) % (MAX_SERIAL + 1);
+  // Keep the token's width when it was zero-padded, so only the digits change.
+  return next.toString().padStart(current.startsWith("0") ? current.length : 0, "0");
+}
+
+/** True when `b` is after `a` in RFC 1982 serial number arithmetic (SERIAL_BITS = 32). */
+export function serialIsAfter(a: number, b: number): boolean {
+  const half = 2 ** 31;
+  return (a < b && b - a < half) || (a > b && a - b > half);
+}
+
+/** The SOA serial token of the zone, or undefined when the file has no SOA record. */
+export function readSoaSerial(text: string, zone: string): string | undefined {
+  const soa = view(text, zone).records.find((r) => r.type === "SOA");
+  return soa?.rdata[2]?.text;
+}
+
+/** Replaces the SOA serial with its successor; text without an SOA record is returned as is. */
+export function bumpSoaSerial(text: string, zone: string, today: string): string {
+  const soa = view(text, zone).records.find((r) => r.type === "SOA");
+  if (soa === undefined) return text;
+  const serial = soa.rdata[2];
+  if (serial === undefined || serial.quoted) {
+    throw new ZoneFileError(`the SOA record of zone ${zone} has no serial field`);
+  }
+  return text.slice(0, serial.start) + nextSerial(serial.text, today) + text.slice(serial.end);
+}
+
+export type TxtChange =
+  | { readonly kind: "present"; readonly fqdn: string; readonly value: string }
+  | { readonly kind: "cleanup"; readonly fqdn: string; readonly value: string | undefined };
+
+/** Applies one change; says whether it altered the text (false: already in the wanted state). */
+export function applyTxtChange(
+  text: string,
+  zone: string,
+  change: TxtChange,
+): { text: string; changed: boolean } {
+  const next =
+    change.kind === "present"
+      ? addTxtValue(text, zone, change.fqdn, change.value)
+      : removeTxtValue(text, zone, change.fqdn, change.value);
+  return { text: next, changed: next !== text };
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/** build-rock: builds dist/httprequest-lego-provider_<version>_amd64.rock. */
+import { parseArgs } from "node:util";
+import { CommandError, onPath } from "./exec.js";
+import { readInputs } from "./inputs.js";
+import { buildNative } from "./native-build.js";
+import { type BuildMode, stepsFor } from "./plan.js";
+import { consoleProgress, formatBytes } from "./progress.js";
+import { buildWithRockcraft } from "./rockcraft-build.js";
+
+const HELP = `Usage: build-rock [options]
+
+Builds the provider's OCI image ("rock") as packages/rock/dist/httprequest-lego-provider_<version>_amd64.rock.
+Build the provider first (pnpm build does both, in order).
+
+Options:
+  --native            assemble the image from Debian packages and npm (default)
+  --rockcraft         generate rockcraft.yaml and run \`rockcraft pack\` instead
+  --out-dir DIR       where the .rock goes (default: packages/rock/dist)
+  --cache-dir DIR     layer/package cache (default: packages/rock/.cache, or $ROCK_CACHE_DIR)
+  --node-version V    Node runtime version, must be 24.x.y (default: pinned in src/rock-spec.ts)
+  --json              print the result as JSON on stdout
+  -h, --help          show this help
+
+Environment:
+  SOURCE_DATE_EPOCH   image creation time (default: time of the last git commit)
+
+The native build needs apt-get (Debian 12 sources), dpkg-deb, GNU tar, strip, npm and pnpm.
+The same inputs always give the same digests.
+`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      native: { type: "boolean", default: false },
+      rockcraft: { type: "boolean", default: false },
+      "out-dir": { type: "string" },
+      "cache-dir": { type: "string" },
+      "node-version": { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.native && values.rockcraft) throw new UsageError("choose one of --native and --rockcraft");
+  const mode: BuildMode = values.rockcraft ? "rockcraft" : "native";
+  if (mode === "rockcraft" && !(await onPath("rockcraft"))) {
+    throw new UsageError("--rockcraft needs rockcraft on PATH (snap install rockcraft --classic)");
+  }
+  const inputs = await readInputs({
+    outDir: values["out-dir"],
+    cacheDir: values["cache-dir"],
+    nodeVersion: values["node-version"],
+  });
+  const progress = consoleProgress(stepsFor(mode).length);
+  process.stderr.write(`Building ${inputs.version} (${mode}), created ${inputs.created}\n`);
+  const started = performance.now();
+  const result =
+    mode === "native" ? await buildNative(inputs, progress) : await buildWithRockcraft(inputs, progress);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ...result, seconds: Number(seconds) }, null, 2)}\n`);
+    return 0;
+  }
+  const lines = [
+    `rock:     ${result.path}`,
+    `size:     ${formatBytes(result.size)} (${result.size} bytes)`,
+    `manifest: ${result.manifestDigest}`,
+    `archive:  ${result.archiveDigest}`,
+    ...result.layers.map(
+      (l) =>
+        `layer ${l.name.padEnd(5)} ${formatBytes(l.compressedBytes).padStart(9)} gz, ${formatBytes(l.uncompressedBytes).padStart(9)} tar${l.cached ? " (cached)" : ""}  ${l.digest}`,
+    ),
+    `built in ${seconds} s`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof CommandError || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`build-rock: ${message}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,30 @@
+import { defineConfig } from "vitest/config";
+
+const IMAGE_TESTS = ["test/image.test.ts", "test/run-image.test.ts", "test/reproducible.test.ts"];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: IMAGE_TESTS,
+        },
+      },
+      {
+        test: {
+          name: "image",
+          include: IMAGE_TESTS,
+          testTimeout: 120_000,
+          // The image is built once here and shared by every image test file.
+          hookTimeout: 600_000,
+          globalSetup: ["test/global-setup.ts"],
+          pool: "forks",
+          // Files share the build cache and the host's PostgreSQL; one at a time keeps the 2-core box calm.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * Entry point of `pnpm e2e`. Outside the namespace it installs missing tools (they need the
+ * network), checks the provider is built, then runs itself again under `unshare` in a new network
+ * namespace that has only loopback, so no query of the run can leave the machine. A new PID
+ * namespace comes with it: if this launcher dies, unshare's --kill-child signals the inner run,
+ * and when that exits the kernel ends every process left in the namespace.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { run } from "./exec.js";
+import { HELP, type Options, parseOptions, toArgv, UsageError } from "./options.js";
+import { runInside } from "./run-inside.js";
+import { ensureTools } from "./system-tools.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const DEFAULT_PROVIDER_CLI = join(REPO_ROOT, "packages", "provider", "dist", "cli.js");
+const HOOK_SCRIPT = fileURLToPath(new URL("./zone-deploy-hook.js", import.meta.url));
+const SELF = fileURLToPath(import.meta.url);
+
+function say(line: string): void {
+  process.stdout.write(`[e2e] ${line}\n`);
+}
+
+async function launch(options: Options): Promise<number> {
+  const tools = await ensureTools(options.install, say);
+  const providerCli = options.providerCli ?? DEFAULT_PROVIDER_CLI;
+  if (!existsSync(providerCli)) {
+    throw new UsageError(
+      `${providerCli} does not exist: build the provider first (pnpm --filter @httprequest-lego-provider/provider build)`,
+    );
+  }
+  const inner = { ...options, providerCli };
+  if (!options.netns) return runInside({ options: inner, providerCli, hookScript: HOOK_SCRIPT });
+
+  const namespaces = [
+    // Without root, a user namespace maps us to root inside so we may create the others.
+    ...(process.getuid?.() === 0 ? [] : ["--map-root-user"]),
+    "--net",
+    "--pid",
+    "--fork",
+    "--mount-proc",
+  ];
+  const probe = await run([tools.unshare, ...namespaces, "true"], { allowFailure: true, timeoutMs: 10_000 });
+  if (probe.code !== 0) {
+    throw new Error(
+      `cannot create a network namespace (${probe.stderr.trim() || `unshare exited with ${probe.code}`}): ` +
+        "run as root, allow unprivileged user namespaces, or pass --no-netns",
+    );
+  }
+  const unshareArgs = [
+    ...namespaces,
+    "--kill-child=SIGTERM",
+    "--",
+    process.execPath,
+    SELF,
+    ...toArgv({ ...inner, insideNetns: true }),
+  ];
+  say("entering a new network namespace (loopback only)");
+  const child = spawn(tools.unshare, unshareArgs, { stdio: "inherit" });
+  // Ctrl-C reaches the inner run directly (same process group). A SIGTERM sent to us alone is
+  // passed on by ending unshare, whose --kill-child then sends SIGTERM to the inner run.
+  const onTerm = () => child.kill("SIGKILL");
+  process.once("SIGTERM", onTerm);
+  process.on("SIGINT", () => {});
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      process.off("SIGTERM", onTerm);
+      resolve(code ?? (signal === "SIGKILL" ? 143 : 1));
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  let options: Options | "help";
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`e2e: ${err.message}\n\n${HELP}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (options === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (options.insideNetns) {
+    const providerCli = options.providerCli ?? DEFAULT_PROVIDER_CLI;
+    return runInside({ options, providerCli, hookScript: HOOK_SCRIPT });
+  }
+  return launch(options);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`e2e: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

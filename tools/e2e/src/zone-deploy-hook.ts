@@ -1,0 +1,99 @@
+/**
+ * post-receive hook of the test DNS repository: deploys the pushed zone files to bind's zone
+ * directory, reloads bind and waits until bind serves the new serials. It stands in for the DNS
+ * side that consumes the repository in production. Usage (from hooks/post-receive):
+ *   node zone-deploy-hook.js <config.json>   (git writes "<old> <new> <ref>" lines to stdin)
+ */
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { deployedCommit } from "./deployed-commit.js";
+import { servedSerial } from "./dig.js";
+import { run } from "./exec.js";
+import { waitUntil } from "./wait-until.js";
+import { parseLoadedSerial, zoneFileName } from "./zones.js";
+
+export interface DeployHookConfig {
+  readonly branch: string;
+  readonly zonesDir: string;
+  readonly zones: readonly string[];
+  readonly git: string;
+  readonly rndc: string;
+  readonly rndcConf: string;
+  readonly namedCheckzone: string;
+  readonly dig: string;
+  readonly dnsPort: number;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function currentText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+async function deploy(config: DeployHookConfig, commit: string): Promise<string[]> {
+  const changed: { zone: string; serial: number }[] = [];
+  for (const zone of config.zones) {
+    const shown = await run([config.git, "show", `${commit}:${zoneFileName(zone)}`], { allowFailure: true });
+    if (shown.code !== 0) continue; // zone not in this commit: leave bind's copy alone
+    const target = join(config.zonesDir, zoneFileName(zone));
+    if ((await currentText(target)) === shown.stdout) continue;
+    // Write beside and rename, so bind never reads a half-written file.
+    const temporary = `${target}.deploying`;
+    await writeFile(temporary, shown.stdout);
+    const check = await run([config.namedCheckzone, zone, temporary], { allowFailure: true });
+    const serial = parseLoadedSerial(check.stdout);
+    if (check.code !== 0 || serial === undefined) {
+      throw new Error(`${zoneFileName(zone)} at ${commit} does not load:\n${check.stdout}${check.stderr}`);
+    }
+    await rename(temporary, target);
+    changed.push({ zone, serial });
+  }
+  if (changed.length === 0) return [];
+  await run([config.rndc, "-c", config.rndcConf, "reload"], { timeoutMs: 10_000 });
+  for (const { zone, serial } of changed) {
+    await waitUntil(
+      `bind serving ${zone} serial ${serial}`,
+      async () =>
+        (await servedSerial({ dig: config.dig, port: config.dnsPort }, zone)) === serial ? true : undefined,
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+  }
+  return changed.map(({ zone, serial }) => `${zone}@${serial}`);
+}
+
+async function main(): Promise<void> {
+  const configPath = process.argv[2];
+  if (configPath === undefined || configPath === "--help" || configPath === "-h") {
+    process.stdout.write("Usage: zone-deploy-hook.js <config.json>  (run by git as post-receive)\n");
+    process.exitCode = configPath === undefined ? 2 : 0;
+    return;
+  }
+  const config = JSON.parse(await readFile(configPath, "utf8")) as DeployHookConfig;
+  const commit = deployedCommit(await readStdin(), config.branch);
+  const stamp = new Date().toISOString();
+  if (commit === undefined) {
+    process.stdout.write(`${stamp} nothing pushed to ${config.branch}\n`);
+    return;
+  }
+  const started = performance.now();
+  const deployed = await deploy(config, commit);
+  const ms = (performance.now() - started).toFixed(0);
+  process.stdout.write(
+    `${stamp} ${commit.slice(0, 12)} deployed ${deployed.join(", ") || "no zone changes"} in ${ms} ms\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `${new Date().toISOString()} deploy failed: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Installs the Debian packages the test suites need, when a command they provide is missing.
+// Tests use the real tools (git, sshd, bind9, lego, Pebble, Chromium, skopeo, umoci), never fakes.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+/** command (or absolute path) → Debian package that provides it */
+const REQUIRED = {
+  git: "git",
+  ssh: "openssh-client",
+  "/usr/sbin/sshd": "openssh-server",
+  "ssh-keyscan": "openssh-client",
+  "named-checkzone": "bind9-utils",
+  "/usr/sbin/named": "bind9",
+  dig: "dnsutils",
+  lego: "lego",
+  pebble: "pebble",
+  openssl: "openssl",
+  unshare: "util-linux",
+  ip: "iproute2",
+  chromium: "chromium",
+  skopeo: "skopeo",
+  umoci: "umoci",
+};
+
+if (process.argv.includes("--help")) {
+  console.log(`Usage: node tools/ensure-system-deps.mjs [--check]
+
+Installs (with apt-get, as root) the Debian packages the tests need when a command is missing:
+${Object.entries(REQUIRED)
+  .map(([cmd, pkg]) => `  ${cmd.padEnd(18)} ${pkg}`)
+  .join("\n")}
+  --only a,b  consider only these commands (e.g. --only git for \`pnpm start\`)
+  --check     only report what is missing; exit 1 if anything is`);
+  process.exit(0);
+}
+
+const has = (cmd) =>
+  cmd.startsWith("/")
+    ? existsSync(cmd)
+    : spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+
+const onlyIndex = process.argv.indexOf("--only");
+const only = onlyIndex > 0 ? new Set((process.argv[onlyIndex + 1] ?? "").split(",")) : undefined;
+const wanted = Object.entries(REQUIRED).filter(([cmd]) => !only || only.has(cmd));
+const missing = [...new Set(wanted.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+if (missing.length === 0) {
+  console.log("system packages: all present");
+  process.exit(0);
+}
+if (process.argv.includes("--check")) {
+  console.error(`missing Debian packages: ${missing.join(" ")}`);
+  process.exit(1);
+}
+if (process.getuid?.() !== 0) {
+  console.error(
+    `missing Debian packages: ${missing.join(" ")}\nInstall them with: sudo apt-get install -y ${missing.join(" ")}`,
+  );
+  process.exit(1);
+}
+console.log(`installing Debian packages: ${missing.join(" ")}`);
+const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+execFileSync("apt-get", ["update", "-q"], { stdio: "inherit", env });
+execFileSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], {
+  stdio: "inherit",
+  env,
+});
