@@ -70,6 +70,12 @@ export function safeNext(base: string, next: string): string | undefined {
   return next;
 }
 
+let dummyHash: Promise<string> | undefined;
+const unknownUserHash = (): Promise<string> => {
+  dummyHash ??= hashPassword(randomToken());
+  return dummyHash;
+};
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
@@ -191,8 +197,11 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
         return;
       }
       const user = username ? await accounts.users.findByUsername(username) : undefined;
+      // Unknown names cost a KDF run too, so response times do not reveal which names exist.
       const verified =
-        user !== undefined && password !== "" && (await verifyPassword(password, user.password));
+        (await verifyPassword(password, user?.password ?? (await unknownUserHash()))) &&
+        user !== undefined &&
+        password !== "";
       if (!user || !verified || !user.isActive || !user.isStaff) {
         if (!verified) deps.limiter.recordFailure(address, username);
         record(username || "(empty)", "session.login", {

@@ -122,6 +122,15 @@ describe("admin sessions, cookies and CSRF (over HTTP, PostgreSQL)", () => {
     expect(JSON.stringify(denied)).not.toContain("wrong-password");
   });
 
+  it("rate-limits failed logins per username, like Basic auth", async () => {
+    const c = new Client(h.url);
+    for (let i = 0; i < 10; i++) expect((await c.login("staff-target", `guess-${i}`)).status).toBe(401);
+    const limited = await c.login("staff-target", "guess-10");
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(limited.text).toContain("Too many failed logins");
+  });
+
   it("refuses a login form posted without its CSRF cookie (login CSRF)", async () => {
     const c = new Client(h.url);
     const page = await c.request("GET", "/admin/login");
