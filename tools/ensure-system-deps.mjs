@@ -2,7 +2,7 @@
 // Installs the Debian packages the test suites need, when a command they provide is missing.
 // Tests use the real tools (git, sshd, bind9, lego, Pebble, Chromium, skopeo, umoci), never fakes.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 
 /** command (or absolute path) → Debian package that provides it */
 const REQUIRED = {
@@ -21,6 +21,7 @@ const REQUIRED = {
   chromium: "chromium",
   skopeo: "skopeo",
   umoci: "umoci",
+  strip: "binutils",
 };
 
 if (process.argv.includes("--help")) {
@@ -44,6 +45,18 @@ const onlyIndex = process.argv.indexOf("--only");
 const only = onlyIndex > 0 ? new Set((process.argv[onlyIndex + 1] ?? "").split(",")) : undefined;
 const wanted = Object.entries(REQUIRED).filter(([cmd]) => !only || only.has(cmd));
 const missing = [...new Set(wanted.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+// The rock build resolves Debian packages from apt's lists: make sure they exist.
+const aptListsEmpty =
+  !only &&
+  existsSync("/var/lib/apt/lists") &&
+  !readdirSync("/var/lib/apt/lists").some((f) => f.includes("_Packages"));
+if (aptListsEmpty && missing.length === 0 && process.getuid?.() === 0) {
+  console.log("apt package lists are empty: apt-get update");
+  execFileSync("apt-get", ["update", "-q"], {
+    stdio: "inherit",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+}
 if (missing.length === 0) {
   console.log("system packages: all present");
   process.exit(0);

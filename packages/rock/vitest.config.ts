@@ -1,6 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-const IMAGE_TESTS = ["test/image.test.ts", "test/run-image.test.ts", "test/reproducible.test.ts"];
+const IMAGE_TESTS = [
+  "test/image.test.ts",
+  "test/run-image.test.ts",
+  "test/rockcraft-build.test.ts",
+  "test/reproducible.test.ts",
+];
 
 export default defineConfig({
   test: {

@@ -25,7 +25,6 @@ export async function dispatch(env: NodeJS.ProcessEnv, cwd: string): Promise<num
   const tools = new HookTools();
   const deps: Deps = { ctx, event: parseEvent(ctx), tools, pebble: new PebbleClient(pebbleSocketPath(env)) };
   try {
-    await tools.jujuLog("DEBUG", `dispatch ${ctx.dispatchPath}`);
     if (deps.event.kind === "action") {
       let outcome: Awaited<ReturnType<typeof reconcile>> | undefined;
       try {

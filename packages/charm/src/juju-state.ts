@@ -1,7 +1,6 @@
-import { missingConfig, parseConfig } from "./config.js";
+import { parseConfig } from "./config.js";
 import { buildDashboard } from "./dashboard/dashboard.js";
 import { HookToolError } from "./hookcmds/run.js";
-import type { Databag } from "./hookcmds/tools.js";
 import { lzmaBase64 } from "./lzma.js";
 import * as grafana from "./relations/grafana.js";
 import * as ingress from "./relations/ingress.js";
@@ -15,16 +14,21 @@ import type { Deps, JujuState, RelationView } from "./state.js";
 import { PORT } from "./workload.js";
 
 /** The relation on an endpoint (first one; all ours have limit 1 in practice), minus one being broken. */
-async function relationOn(deps: Deps, endpoint: string): Promise<RelationView | undefined> {
+async function relationOn(
+  deps: Deps,
+  endpoint: string,
+  needs: { units?: boolean; remoteApp?: boolean } = {},
+): Promise<RelationView | undefined> {
   const { event, tools } = deps;
   const ids = await tools.relationIds(endpoint);
   const brokenId = event.kind === "relation" && event.phase === "broken" ? event.relationId : undefined;
   const id = ids.find((i) => i !== brokenId);
   if (!id) return undefined;
-  const units = await tools.relationList(id);
-  let remoteApp: string | undefined;
-  if (event.kind === "relation" && event.relationId === id && event.remoteApp) remoteApp = event.remoteApp;
-  else if (units[0]) remoteApp = units[0].slice(0, units[0].indexOf("/"));
+  // Every hook tool call is a round trip to the unit agent: list units only when needed.
+  const fromEvent = event.kind === "relation" && event.relationId === id ? event.remoteApp : undefined;
+  const wantApp = needs.remoteApp !== false && !fromEvent;
+  const units = needs.units || wantApp ? await tools.relationList(id) : [];
+  const remoteApp = fromEvent ?? (units[0] ? units[0].slice(0, units[0].indexOf("/")) : undefined);
   return { id, remoteApp, units };
 }
 
@@ -62,7 +66,7 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   };
 
   // Peer relation: the shared secret key (generated once by the leader) and migration marker.
-  const peerRel = await relationOn(deps, peer.ENDPOINT);
+  const peerRel = await relationOn(deps, peer.ENDPOINT, { remoteApp: false });
   if (peerRel) {
     state.peer = peerRel;
     let appData = await tools.relationGet(peerRel.id, ctx.appName, true);
@@ -85,10 +89,20 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
     if (pg.remoteApp) {
       let offer = postgresql.parseProviderAppData(await tools.relationGet(pg.id, pg.remoteApp, true));
       if (offer.secretUser) {
-        offer = postgresql.withSecretCredentials(
-          offer,
-          await tools.secretGet(offer.secretUser, { refresh: true }),
-        );
+        try {
+          offer = postgresql.withSecretCredentials(
+            offer,
+            await tools.secretGet(offer.secretUser, { refresh: true }),
+          );
+        } catch (err) {
+          // Not granted (yet): the provider grants before publishing, but wait rather than fail.
+          if (!(err instanceof HookToolError && err.kind === "secret-not-found")) throw err;
+          await tools.jujuLog(
+            "WARNING",
+            `database credentials ${offer.secretUser} not readable yet: ${err.stderr.trim()}`,
+          );
+          offer = { ...(offer.endpoints ? { endpoints: offer.endpoints } : {}) };
+        }
       }
       const url = postgresql.connectString(offer, ctx.appName);
       if (url) state.databaseUrl = url;
@@ -117,7 +131,7 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   }
 
   // metrics-endpoint: a scrape job for /metrics on every unit.
-  const metrics = await relationOn(deps, prometheus.ENDPOINT);
+  const metrics = await relationOn(deps, prometheus.ENDPOINT, { remoteApp: false });
   if (metrics) {
     if (leader)
       await syncDatabag(tools, metrics.id, ctx.appName, prometheus.providerAppData(topology, PORT), true);
@@ -126,7 +140,7 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   }
 
   // grafana-dashboard: the provider's dashboard, compressed as the library expects.
-  const dash = await relationOn(deps, grafana.ENDPOINT);
+  const dash = await relationOn(deps, grafana.ENDPOINT, { remoteApp: false });
   if (dash && leader) {
     const data = grafana.providerAppData(
       topology,
@@ -137,7 +151,7 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   }
 
   // logging: Loki push endpoints become Pebble log targets.
-  const logging = await relationOn(deps, loki.ENDPOINT);
+  const logging = await relationOn(deps, loki.ENDPOINT, { units: true });
   if (logging) {
     if (leader) await syncDatabag(tools, logging.id, ctx.appName, loki.consumerAppData(topology), true);
     for (const unit of logging.units) {
@@ -147,9 +161,3 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   }
   return state;
 }
-
-export function missingItems(state: JujuState): string[] {
-  return missingConfig(state.config);
-}
-
-export type { Databag };

@@ -25,7 +25,9 @@ export interface EnvironmentInputs {
 /** The service's environment (design 3.5). The SSH key itself stays out: only its file path. */
 export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, string> {
   const { config } = inputs;
+  // The layer replaces the image's service definition, so the image's own variables are repeated.
   const env: Record<string, string> = {
+    NODE_ENV: "production",
     APP_PORT: String(PORT),
     PORT: String(PORT),
     APP_DATA_DIR: DATA_DIR,

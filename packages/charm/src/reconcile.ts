@@ -18,7 +18,8 @@ import {
 
 export interface Outcome {
   status: Status;
-  state: JujuState;
+  /** Absent on teardown, where nothing is read. */
+  state?: JujuState;
   /** The service environment, when everything it needs is known. */
   environment?: Record<string, string>;
   pebbleReady: boolean;
@@ -48,9 +49,10 @@ export function environmentFor(state: JujuState): Record<string, string> | undef
 export async function reconcile(deps: Deps): Promise<Outcome> {
   const { tools, pebble, event } = deps;
   if (isTeardown(event)) {
+    // Nothing to converge while going away, and a failing hook here would hold up the removal.
     const status: Status = { name: "maintenance", message: "Unit is being removed" };
     await tools.statusSet(status.name, status.message);
-    return { status, state: await gatherJujuState(deps), pebbleReady: false };
+    return { status, pebbleReady: false };
   }
   const state = await gatherJujuState(deps);
   const facts: Facts = {
@@ -131,7 +133,11 @@ async function converge(
   const plan = await pebble.getPlan();
   const layer = desiredLayer(
     environment,
-    loki.logTargets(state.lokiEndpoints, state.topology, Object.keys(plan["log-targets"] ?? {})),
+    loki.logTargets(
+      state.lokiEndpoints,
+      state.topology,
+      Object.fromEntries(Object.entries(plan["log-targets"] ?? {}).map(([name, t]) => [name, t.location])),
+    ),
   );
   try {
     if (!planSatisfies(plan, layer)) {

@@ -29,6 +29,9 @@ services:
     startup: enabled
     working-dir: /app
     user: _daemon_
+    environment:
+      NODE_ENV: production
+      APP_DATA_DIR: /var/lib/httprequest-lego-provider
 `;
 
 export interface RunResult {

@@ -9,6 +9,7 @@ import {
   PebbleChangeError,
   PebbleConnectionError,
   PebblePathError,
+  PebbleTimeoutError,
 } from "../src/pebble/errors.js";
 import { buildMultipart, parseMultipart } from "../src/pebble/multipart.js";
 import { FakePebble } from "./doubles/pebble.js";
@@ -135,6 +136,16 @@ describe("PebbleClient against the Pebble double on a unix socket", () => {
 
   it("exec: an unknown executable is refused up front", async () => {
     await expect(client.exec(["nonexistent"])).rejects.toThrow(/cannot find executable/);
+  });
+
+  it("waits for a slow change across Pebble's own wait timeouts, and gives up at its deadline", async () => {
+    pebble.serviceChangeDelayMs = 5_500;
+    const started = Date.now();
+    const change = await client.restart(["web"], 10_000);
+    expect(change.ready).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5_000);
+    await expect(client.restart(["web"], 1_000)).rejects.toBeInstanceOf(PebbleTimeoutError);
+    pebble.serviceChangeDelayMs = 0;
   });
 
   it("checks list the plan's checks", async () => {

@@ -75,13 +75,16 @@ describe("ingress v2", () => {
 
 describe("loki log targets", () => {
   it("one target per Loki unit, stale ones switched off, others untouched", () => {
-    const targets = loki.logTargets([{ unit: "loki/1", url: "http://l1:3100/loki/api/v1/push" }], TOPOLOGY, [
-      "loki-loki-0",
-      "loki-loki-1",
-      "mine",
-    ]);
+    const targets = loki.logTargets([{ unit: "loki/1", url: "http://l1:3100/loki/api/v1/push" }], TOPOLOGY, {
+      "loki-loki-0": "http://l0:3100/loki/api/v1/push",
+      "loki-loki-1": "http://old:3100/loki/api/v1/push",
+      mine: "http://elsewhere/",
+    });
     expect(Object.keys(targets).sort()).toEqual(["loki-loki-0", "loki-loki-1"]);
-    expect(targets["loki-loki-0"]?.services).toEqual(["-all"]);
+    expect(targets["loki-loki-0"]).toMatchObject({
+      services: ["-all"],
+      location: "http://l0:3100/loki/api/v1/push",
+    });
     expect(targets["loki-loki-1"]).toMatchObject({
       services: ["all"],
       labels: { juju_unit: "hlp/0", juju_model: "dns" },

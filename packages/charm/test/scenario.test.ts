@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
+import { migrationFingerprint } from "../src/workload-sync.js";
 import { HOST_KEY_LINE } from "./doubles/workload.js";
 import { APP, baseState, packedCharm, Unit } from "./harness.js";
 
@@ -129,6 +129,7 @@ describe("packed charm, one leader unit through its life", () => {
     );
     expect(e.APP_SECRET_KEY).toBe(unit.juju.relation("secret-storage")?.localApp?.app_secret_key);
     expect(e).toMatchObject({
+      NODE_ENV: "production",
       APP_PORT: "8080",
       PORT: "8080",
       APP_GIT_REPO: REPO,
@@ -427,9 +428,19 @@ describe("packed charm, one leader unit through its life", () => {
     });
     const action = await unit.action("list-domains", { username: "certbot" });
     expect(action.failed).toBe("Service not yet ready.");
+    // The new container starts from the image: no charm layer, nothing running, no pushed files.
+    unit.pebble.restartContainer(["/app"]);
+    const migrations = unit.provider.migrations;
     await unit.pebble.start();
-    await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
+    const ready = await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
+    expect(ready.exitCode, ready.stderr).toBe(0);
     expect(unit.status()?.name).toBe("active");
+    expect(unit.pebble.services.get(SERVICE)?.current).toBe("active");
+    expect(env().POSTGRESQL_DB_CONNECT_STRING).toContain("rotated@");
+    expect(
+      readFileSync(unit.pebble.hostPath("/var/lib/httprequest-lego-provider/charm-ssh/git_key"), "utf8"),
+    ).toBe(SSH_KEY);
+    expect(unit.provider.migrations).toBe(migrations);
   });
 
   it("remove: reports and leaves the workload alone", async () => {
@@ -504,12 +515,65 @@ describe("packed charm, a second (non-leader) unit", () => {
     expect(r.failed).toBe("only leader unit can rotate secret key");
   });
 
-  it("https repo needs no SSH key; plaintext credentials; debug log level", async () => {
-    const plan = unit.pebble.plan();
-    expect(plan.services?.[SERVICE]).toMatchObject({ command: expect.any(String) });
-    // Not started yet (waiting for the leader's migration): only the image's layer is there.
-    expect(unit.pebble.layerAdds).toBe(0);
-    const spec = parseYaml(JSON.stringify(plan)) as Record<string, unknown>;
-    expect(spec).toBeTruthy();
+  it("once the leader's marker matches: https repo without SSH files, plaintext credentials, debug level", async () => {
+    unit.juju.update((s) => {
+      const peer = s.relations.find((r) => r.endpoint === "secret-storage");
+      if (peer?.localApp) {
+        peer.localApp["migrated-fingerprint"] = migrationFingerprint(
+          peer.localApp.app_secret_key ?? "",
+          `postgresql://u:p@pg:5432/${APP}`,
+          "1.0.0",
+        );
+      }
+    });
+    const run = await unit.dispatch("hooks/secret-storage-relation-changed", {
+      JUJU_RELATION: "secret-storage",
+      JUJU_RELATION_ID: "secret-storage:0",
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(unit.status()).toEqual({ name: "active", message: "" });
+    expect(unit.provider.migrations).toBe(0);
+    const env = (unit.pebble.plan().services?.[SERVICE] as ServiceSpecView | undefined)?.environment ?? {};
+    expect(env).toMatchObject({ APP_GIT_REPO: "https://git.example.test/dns.git", APP_LOG_LEVEL: "debug" });
+    expect(env.POSTGRESQL_DB_CONNECT_STRING).toBe(`postgresql://u:p@pg:5432/${APP}`);
+    expect(env.APP_GIT_SSH_KEY_FILE).toBeUndefined();
+    expect(unit.pebble.execs.filter((x) => x.command[0] === "ssh-keyscan")).toEqual([]);
+    expect(unit.juju.read().relationSets?.some((x) => x.app)).toBeFalsy();
+  });
+
+  it("a database secret not granted yet is waiting, not a hook error", async () => {
+    unit.juju.update((s) => {
+      const pg = s.relations.find((r) => r.endpoint === "postgresql");
+      if (pg) pg.remoteAppData = { endpoints: "pg:5432", database: APP, "secret-user": "secret:notyet" };
+    });
+    const run = await unit.dispatch("hooks/postgresql-relation-changed", {
+      JUJU_RELATION: "postgresql",
+      JUJU_RELATION_ID: "postgresql:3",
+      JUJU_REMOTE_APP: "postgresql-k8s",
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(unit.status()).toEqual({
+      name: "waiting",
+      message: "Waiting for database credentials from postgresql",
+    });
+    expect(
+      unit.juju.read().logs?.some((l) => l.level === "WARNING" && l.message.includes("secret:notyet")),
+    ).toBe(true);
+  });
+
+  it("an unexpected hook-tool failure fails the hook (Juju retries it) and is logged", async () => {
+    unit.juju.update((s) => {
+      // The unit list names an application the relation does not know: relation-get fails.
+      s.relations.push({
+        id: "ingress:9",
+        endpoint: "ingress",
+        remoteApp: "gateway",
+        remoteUnits: { "traefik/0": {} },
+      });
+    });
+    const run = await unit.dispatch("hooks/update-status");
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/hooks\/update-status failed: HookToolError: relation-get failed \(exit 1\)/);
+    expect(unit.juju.read().logs?.at(-1)?.level).toBe("ERROR");
   });
 });

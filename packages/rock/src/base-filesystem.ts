@@ -20,7 +20,7 @@ import { walkTree } from "./layer/walk.js";
 import type { LayerBlob } from "./layer/write-layer.js";
 
 /** Bump when the way the base is assembled changes, so old cache entries are not reused. */
-const BASE_FORMAT = 3;
+const BASE_FORMAT = 4;
 
 export interface BaseRecord {
   readonly blob: LayerBlob;

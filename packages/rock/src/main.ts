@@ -76,6 +76,13 @@ async function main(argv: readonly string[]): Promise<number> {
       (l) =>
         `layer ${l.name.padEnd(5)} ${formatBytes(l.compressedBytes).padStart(9)} gz, ${formatBytes(l.uncompressedBytes).padStart(9)} tar${l.cached ? " (cached)" : ""}  ${l.digest}`,
     ),
+    ...(result.largestPackages.length > 0
+      ? [
+          `largest base packages (installed size): ${result.largestPackages
+            .map((p) => `${p.name} ${(p.installedKiB / 1024).toFixed(1)} MiB`)
+            .join(", ")}`,
+        ]
+      : []),
     `built in ${seconds} s`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
@@ -93,6 +100,10 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const message = error instanceof CommandError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`build-rock: ${message}\n`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
+    const usage =
+      error instanceof UsageError ||
+      String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
+    if (usage) process.stderr.write("build-rock: see --help\n");
+    process.exitCode = usage ? 2 : 1;
   },
 );

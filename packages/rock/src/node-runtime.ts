@@ -9,7 +9,7 @@ import type { LayerEntry } from "./layer/entries.js";
 import type { LayerBlob } from "./layer/write-layer.js";
 import { NODE_MAJOR, NODE_PACKAGE, NODE_PATH } from "./rock-spec.js";
 
-const NODE_FORMAT = 1;
+const NODE_FORMAT = 2;
 
 export interface NodeRecord {
   readonly blob: LayerBlob;

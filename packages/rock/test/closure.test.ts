@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveClosure, UnsatisfiableDependencyError } from "../src/debian/closure.js";
+import { PackageNotFoundError, resolveClosure, UnsatisfiableDependencyError } from "../src/debian/closure.js";
 import { parseDependencies, parseStanzas, type Stanza } from "../src/debian/control.js";
 
 const CONTROL = `Package: git
@@ -140,6 +140,12 @@ describe("resolveClosure", () => {
     expect(() => resolveClosure({ roots: ["x"], drop: new Map(), known }, new Set(["ghost"]))).toThrow(
       /x depends on "ghost"/,
     );
+  });
+
+  it("tells the operator to run apt-get update when a root is not in the indexes", () => {
+    expect(() =>
+      resolveClosure({ roots: ["git"], drop: new Map(), known: new Map() }, new Set(["git"])),
+    ).toThrow(PackageNotFoundError);
   });
 
   it("refuses a root that is also dropped", () => {

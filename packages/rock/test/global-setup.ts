@@ -10,11 +10,14 @@ import { type BuildResult, buildNative } from "../src/native-build.js";
 import type { BuildInputs } from "../src/plan.js";
 import { consoleProgress } from "../src/progress.js";
 import { ensureTestTools } from "./support/system-tools.js";
+import { unpackRock } from "./support/unpack.js";
 
 export interface RockFixture {
   readonly inputs: BuildInputs;
   readonly result: BuildResult;
   readonly seconds: number;
+  /** The image unpacked once by skopeo + umoci, shared by the test files (they must not change it, except below /tmp and the data directory). */
+  readonly unpacked: { readonly dir: string; readonly bundle: string; readonly rootfs: string };
 }
 
 declare module "vitest" {
@@ -23,7 +26,7 @@ declare module "vitest" {
   }
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   ensureTestTools();
   const outDir = join(PACKAGE_DIR, "test-artifacts", "image");
   await mkdir(outDir, { recursive: true });
@@ -35,5 +38,12 @@ export default async function setup(project: TestProject): Promise<void> {
   );
   const seconds = (performance.now() - started) / 1000;
   process.stderr.write(`[rock] built ${result.path} in ${seconds.toFixed(1)} s, ${result.size} bytes\n`);
-  project.provide("rock", { inputs, result, seconds });
+  const unpacked = await unpackRock(result.path, inputs.version);
+  project.provide("rock", {
+    inputs,
+    result,
+    seconds,
+    unpacked: { dir: unpacked.dir, bundle: unpacked.bundle, rootfs: unpacked.rootfs },
+  });
+  return () => unpacked.cleanup();
 }

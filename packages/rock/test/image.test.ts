@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import {
   DATA_DIR,
@@ -12,7 +12,6 @@ import {
   SERVICE_NAME,
 } from "../src/rock-spec.js";
 import { imageEnv, inImage } from "./support/in-image.js";
-import { type Unpacked, unpackRock } from "./support/unpack.js";
 
 const rock = inject("rock");
 const { version } = rock.inputs;
@@ -60,19 +59,11 @@ describe("the .rock archive, read by standard OCI tools", () => {
   });
 });
 
-describe("the unpacked root filesystem", () => {
-  let unpacked: Unpacked;
-  let rootfs: string;
-  beforeAll(async () => {
-    unpacked = await unpackRock(rock.result.path, version);
-    rootfs = unpacked.rootfs;
-  });
-  afterAll(async () => {
-    await unpacked?.cleanup();
-  });
+describe("the root filesystem unpacked by skopeo copy (digests re-verified) and umoci unpack", () => {
+  const { bundle, rootfs } = rock.unpacked;
 
   it("gets a runtime spec from umoci with the image's user, command and working directory", async () => {
-    const spec = JSON.parse(await readFile(join(unpacked.bundle, "config.json"), "utf8")) as {
+    const spec = JSON.parse(await readFile(join(bundle, "config.json"), "utf8")) as {
       process: { user: { uid: number; gid: number }; args: string[]; cwd: string };
     };
     if (isRoot) expect(spec.process.user).toMatchObject({ uid: 584792, gid: 584792 });

@@ -52,6 +52,7 @@ export class PebbleClient {
     path: string,
     body?: Buffer,
     headers: Record<string, string> = {},
+    timeoutMs = this.timeoutMs,
   ): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const req = http.request(
@@ -64,7 +65,7 @@ export class PebbleClient {
             ...(body ? { "Content-Length": String(body.length) } : {}),
             ...headers,
           },
-          timeout: this.timeoutMs,
+          timeout: timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -80,7 +81,7 @@ export class PebbleClient {
         },
       );
       req.on("timeout", () =>
-        req.destroy(new PebbleTimeoutError(`Pebble ${method} ${path} timed out after ${this.timeoutMs} ms`)),
+        req.destroy(new PebbleTimeoutError(`Pebble ${method} ${path} timed out after ${timeoutMs} ms`)),
       );
       req.on("error", (err: NodeJS.ErrnoException) => {
         if (err instanceof PebbleTimeoutError) reject(err);
@@ -116,9 +117,20 @@ export class PebbleClient {
     return envelope;
   }
 
-  private async json(method: string, path: string, payload?: unknown): Promise<Envelope> {
+  private async json(
+    method: string,
+    path: string,
+    payload?: unknown,
+    timeoutMs = this.timeoutMs,
+  ): Promise<Envelope> {
     const body = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
-    const res = await this.raw(method, path, body, body ? { "Content-Type": "application/json" } : {});
+    const res = await this.raw(
+      method,
+      path,
+      body,
+      body ? { "Content-Type": "application/json" } : {},
+      timeoutMs,
+    );
     return this.decode(method, path, res);
   }
 
@@ -180,7 +192,8 @@ export class PebbleClient {
       const left = Math.max(1, Math.min(4_000, deadline - Date.now()));
       const path = `/v1/changes/${encodeURIComponent(changeId)}/wait?timeout=${left}ms`;
       try {
-        const change = (await this.json("GET", path)).result as Change;
+        // The server holds the request up to `left`; give the socket that long plus a margin.
+        const change = (await this.json("GET", path, undefined, left + this.timeoutMs)).result as Change;
         if (change.ready) {
           if (change.err) throw new PebbleChangeError(changeId, change.err);
           return change;

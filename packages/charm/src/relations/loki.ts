@@ -32,11 +32,14 @@ export function targetName(unit: string): string {
   return `${TARGET_PREFIX}${unit.replace("/", "-")}`;
 }
 
-/** Pebble log targets: one per Loki unit; stale ones (in `current`) are switched off. */
+/**
+ * Pebble log targets: one per Loki unit; stale ones (in `current`, name -> location) are switched
+ * off with `services: [-all]`, keeping their location, as LogForwarder does.
+ */
 export function logTargets(
   endpoints: readonly LokiEndpoint[],
   topology: Topology,
-  current: readonly string[],
+  current: Readonly<Record<string, string>>,
 ): Record<string, LogTargetSpec> {
   const targets: Record<string, LogTargetSpec> = {};
   for (const { unit, url } of endpoints) {
@@ -55,14 +58,9 @@ export function logTargets(
       },
     };
   }
-  for (const name of current) {
+  for (const [name, location] of Object.entries(current)) {
     if (name.startsWith(TARGET_PREFIX) && !targets[name]) {
-      targets[name] = {
-        override: "replace",
-        type: "loki",
-        location: "http://disabled.invalid/",
-        services: ["-all"],
-      };
+      targets[name] = { override: "replace", type: "loki", location, services: ["-all"] };
     }
   }
   return targets;

@@ -72,6 +72,14 @@ interface FileMeta {
 
 const SECTIONS = ["services", "checks", "log-targets"] as const;
 
+/** Go durations as the client sends them ("4000ms", "30s"). */
+function parseGoDurationMs(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  if (!match) return 30_000;
+  const n = Number(match[1]);
+  return match[2] === "ms" ? n : match[2] === "s" ? n * 1000 : n * 60_000;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -118,6 +126,8 @@ export class FakePebble {
   private wss = new WebSocketServer({ noServer: true });
   private nextId = 1;
   layerAdds = 0;
+  /** How long service changes take to become ready (0: at once). */
+  serviceChangeDelayMs = 0;
 
   constructor(
     readonly socketPath: string,
@@ -127,6 +137,19 @@ export class FakePebble {
 
   plan(): PlanShape {
     return this.layers.reduce<PlanShape>((acc, l) => combine(acc, l.layer), {});
+  }
+
+  /**
+   * A new container from the same image: Pebble starts again with --hold (only the image's layers,
+   * nothing running) and the container's writable files are gone except the image's own `keep`.
+   */
+  restartContainer(keep: readonly string[]): void {
+    this.layers.splice(0, this.layers.length, ...this.layers.filter((l) => /^\d{3}-/.test(l.label)));
+    this.services.clear();
+    this.fileMeta.clear();
+    for (const entry of readdirSync(this.root)) {
+      if (!keep.includes(`/${entry}`)) rmSync(join(this.root, entry), { recursive: true, force: true });
+    }
   }
 
   /** Adds a layer the way Pebble loads the image's baked layers at start (PEBBLE_COPY_ONCE). */
@@ -252,6 +275,11 @@ export class FakePebble {
     if (req.method === "GET" && wait) {
       const change = this.changes.get(wait[1] ?? "");
       if (!change) return this.fail(404, `cannot find change with id "${wait[1]}"`, "not-found");
+      if (wait[2]) {
+        // Blocks until the change is ready or the requested timeout passes (then 504, as Pebble).
+        const limit = Date.now() + parseGoDurationMs(url.searchParams.get("timeout") ?? "30s");
+        while (!change.ready && Date.now() < limit) await new Promise((r) => setTimeout(r, 10));
+      }
       if (!change.ready) return this.fail(504, "timed out waiting for change");
       return this.sync(change);
     }
@@ -343,9 +371,18 @@ export class FakePebble {
         if (state) state.current = "inactive";
       }
     } else return this.fail(400, `action "${action}" is unsupported`);
-    return this.async(
-      this.newChange(action, `${action} services`, errors.length ? errors.join("; ") : undefined),
+    const change = this.newChange(
+      action,
+      `${action} services`,
+      errors.length ? errors.join("; ") : undefined,
     );
+    if (this.serviceChangeDelayMs > 0) {
+      change.ready = false;
+      setTimeout(() => {
+        change.ready = true;
+      }, this.serviceChangeDelayMs);
+    }
+    return this.async(change);
   }
 
   private getFiles(

@@ -25,6 +25,16 @@ export type ClosureResult =
   /** Stanzas of these names are needed before the closure can be computed. */
   | { readonly complete: false; readonly missing: readonly string[] };
 
+export class PackageNotFoundError extends Error {
+  override readonly name = "PackageNotFoundError";
+  constructor(readonly packageName: string) {
+    super(
+      `Debian package ${packageName} is not in the apt indexes. Run \`apt-get update\` (the base is built ` +
+        "from the host's Debian 12 sources).",
+    );
+  }
+}
+
 export class UnsatisfiableDependencyError extends Error {
   override readonly name = "UnsatisfiableDependencyError";
   constructor(
@@ -56,6 +66,7 @@ export function resolveClosure(input: ClosureInput, unknown: ReadonlySet<string>
     if (selected.has(name) || input.drop.has(name)) continue;
     const stanza = input.known.get(name);
     if (stanza === undefined) {
+      if (unknown.has(name)) throw new PackageNotFoundError(name);
       missing.add(name);
       continue;
     }
