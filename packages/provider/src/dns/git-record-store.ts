@@ -288,10 +288,8 @@ export class GitRecordStore implements RecordStore {
       const message = commitMessage(
         [...outcomes].filter(([, o]) => o.kind === "changed").map(([p]) => p.change),
       );
-      await clock.time("commit", () =>
-        git.run(["commit", "--quiet", "--no-verify", "-m", message, "--", ...files]),
-      );
-      const commit = (await git.run(["rev-parse", "HEAD"])).trim();
+      await clock.time("commit", () => git.run(["commit", "--no-verify", "-m", message, "--", ...files]));
+      const commit = await this.headCommit();
       const pushed = await clock.time("push", () => this.push());
       if (pushed.ok) {
         this.batchesSinceMaintenance += 1;
@@ -475,20 +473,33 @@ export class GitRecordStore implements RecordStore {
     this.contact();
   }
 
+  /** The commit just made: read from the loose ref git has just written, saving a process. */
+  private async headCommit(): Promise<string> {
+    try {
+      const id = (
+        await readFile(join(this.cloneDir, ".git", "refs", "heads", this.branch as string), "utf8")
+      ).trim();
+      if (/^[0-9a-f]{40,64}$/.test(id)) return id;
+    } catch {
+      // packed or unusual ref: ask git
+    }
+    return (await this.requireGit().run(["rev-parse", "HEAD"])).trim();
+  }
+
   /** Makes the local branch exactly the remote tip (shallow: only the newest commit is fetched). */
   private async fetchTip(): Promise<void> {
     const git = this.requireGit();
     const tracking = `refs/remotes/origin/${this.branch}`;
     await git.run([
       "fetch",
-      "--quiet",
+      "--verbose",
       "--depth",
       "1",
       "--no-tags",
       "origin",
       `+refs/heads/${this.branch}:${tracking}`,
     ]);
-    await git.run(["reset", "--quiet", "--hard", tracking]);
+    await git.run(["reset", "--hard", tracking]);
     this.stale = false;
     this.contact();
   }
@@ -498,7 +509,7 @@ export class GitRecordStore implements RecordStore {
     this.stale = true;
     if (this.git === undefined) return;
     try {
-      await this.git.run(["reset", "--quiet", "--hard", `refs/remotes/origin/${this.branch}`]);
+      await this.git.run(["reset", "--hard", `refs/remotes/origin/${this.branch}`]);
       await this.git.run(["clean", "--quiet", "-fdx"]);
     } catch (err) {
       this.log.error({ err: String(err) }, "local clone broken; it will be cloned again");
