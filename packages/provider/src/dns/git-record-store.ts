@@ -25,10 +25,11 @@ import { parsePushPorcelain } from "./push-result.js";
 import type { RecordStore, StoreHealth, StoreResult } from "./record-store.js";
 import type { RemoteLock } from "./remote-lock.js";
 import {
-  applyTxtChange,
+  applyTxtChanges,
   bumpSoaSerial,
   formatSerialDate,
   type TxtChange,
+  validateTxtChange,
   ZoneFileError,
 } from "./zone-file.js";
 import { findZone, zonesFromFileNames } from "./zone-lookup.js";
@@ -331,32 +332,44 @@ export class GitRecordStore implements RecordStore {
       group.items.push(p);
       byFile.set(match.fileName, group);
     }
-    const files: string[] = [];
     const today = formatSerialDate(this.now());
-    for (const [fileName, { zone, items }] of byFile) {
-      const path = join(this.cloneDir, fileName);
-      const original = await readFile(path, "utf8");
-      let text = original;
+    const groups = [...byFile];
+    // Reads and writes go to the thread pool together; the edits themselves are one pass per file.
+    const texts = await Promise.all(
+      groups.map(([fileName]) => readFile(join(this.cloneDir, fileName), "utf8")),
+    );
+    const writes: { fileName: string; text: string }[] = [];
+    for (const [index, [fileName, { zone, items }]] of groups.entries()) {
+      const original = texts[index] as string;
+      const valid: PendingChange[] = [];
       for (const p of items) {
         try {
-          const r = applyTxtChange(text, zone, p.change);
-          text = r.text;
-          outcomes.set(p, { kind: r.changed ? "changed" : "noop" });
+          validateTxtChange(zone, p.change);
+          valid.push(p);
         } catch (err) {
           outcomes.set(p, { kind: "error", error: this.zoneFileError(fileName, err) });
         }
       }
-      if (text === original) continue;
+      let text: string;
       try {
-        text = bumpSoaSerial(text, zone, today);
+        const result = applyTxtChanges(
+          original,
+          zone,
+          valid.map((p) => p.change),
+        );
+        for (const [i, p] of valid.entries())
+          outcomes.set(p, { kind: result.changed[i] ? "changed" : "noop" });
+        if (result.text === original) continue;
+        text = bumpSoaSerial(result.text, zone, today);
       } catch (err) {
         const error = this.zoneFileError(fileName, err);
-        for (const p of items) outcomes.set(p, { kind: "error", error });
+        for (const p of valid) outcomes.set(p, { kind: "error", error });
         continue;
       }
-      await writeFile(path, text);
-      files.push(fileName);
+      writes.push({ fileName, text });
     }
+    await Promise.all(writes.map((w) => writeFile(join(this.cloneDir, w.fileName), w.text)));
+    const files = writes.map((w) => w.fileName);
     // Keep arrival order so the commit message lists changes as they came.
     const ordered = new Map<PendingChange, ChangeOutcome>();
     for (const p of pending) ordered.set(p, outcomes.get(p) as ChangeOutcome);
