@@ -73,8 +73,14 @@ interface PendingChange {
 
 type ChangeOutcome = { kind: "changed" } | { kind: "noop" } | { kind: "error"; error: Error };
 
+/**
+ * Zone files are read and written as latin1, one char per byte, so bytes that are not valid
+ * UTF-8 (an old comment, say) are written back exactly as they were.
+ */
+const ZONE_FILE_ENCODING = "latin1";
 const AUTHOR_EMAIL = "httprequest-lego-provider@localhost";
 const HEALTH_FRESH_MS = 60_000;
+const HEALTH_RETRY_MS = 5_000;
 const MAINTENANCE_EVERY = 500;
 
 class PhaseClock {
@@ -111,6 +117,7 @@ export class GitRecordStore implements RecordStore {
   private stale = true;
   private closing = false;
   private lastContactAt = 0;
+  private lastProbeAt = 0;
   private lastError: string | undefined;
   private batchesSinceMaintenance = 0;
   private probe: Promise<void> | undefined;
@@ -157,8 +164,12 @@ export class GitRecordStore implements RecordStore {
         return { ok: false, detail: this.lastError ?? "the DNS repository has not been cloned yet" };
       }
     }
-    if (this.lastError !== undefined) return { ok: false, detail: this.lastError };
-    if (Date.now() - this.lastContactAt > HEALTH_FRESH_MS) {
+    // Probe when the last contact is old, and (at most every few seconds) while the last
+    // operation failed, so readiness comes back when the remote does even without traffic.
+    const now = Date.now();
+    const failing = this.lastError !== undefined && now - this.lastProbeAt > HEALTH_RETRY_MS;
+    if (failing || now - this.lastContactAt > HEALTH_FRESH_MS) {
+      this.lastProbeAt = now;
       this.probe ??= this.probeRemote().finally(() => {
         this.probe = undefined;
       });
@@ -336,7 +347,7 @@ export class GitRecordStore implements RecordStore {
     const groups = [...byFile];
     // Reads and writes go to the thread pool together; the edits themselves are one pass per file.
     const texts = await Promise.all(
-      groups.map(([fileName]) => readFile(join(this.cloneDir, fileName), "utf8")),
+      groups.map(([fileName]) => readFile(join(this.cloneDir, fileName), ZONE_FILE_ENCODING)),
     );
     const writes: { fileName: string; text: string }[] = [];
     for (const [index, [fileName, { zone, items }]] of groups.entries()) {
@@ -368,7 +379,9 @@ export class GitRecordStore implements RecordStore {
       }
       writes.push({ fileName, text });
     }
-    await Promise.all(writes.map((w) => writeFile(join(this.cloneDir, w.fileName), w.text)));
+    await Promise.all(
+      writes.map((w) => writeFile(join(this.cloneDir, w.fileName), w.text, ZONE_FILE_ENCODING)),
+    );
     const files = writes.map((w) => w.fileName);
     // Keep arrival order so the commit message lists changes as they came.
     const ordered = new Map<PendingChange, ChangeOutcome>();

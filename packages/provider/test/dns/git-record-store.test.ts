@@ -234,3 +234,61 @@ describe("GitRecordStore health", () => {
     expect(health.detail).toMatch(/missing\.git.*does not appear to be a git repository/);
   });
 });
+
+describe("GitRecordStore bytes and readiness", () => {
+  it("keeps bytes that are not UTF-8 exactly as they were", async () => {
+    const dir = await makeTempDir("case-", scratch);
+    const bare = await makeBareRepo(dir, ["example.com"]);
+    const work = join(dir, "latin1");
+    await git(["clone", "--quiet", `file://${bare}`, work]);
+    const { readFile: read, writeFile: write } = await import("node:fs/promises");
+    const original = Buffer.concat([
+      Buffer.from("; zone of the caf"),
+      Buffer.from([0xe9]), // latin1 e-acute: invalid as UTF-8
+      Buffer.from(" team, \u00fcber UTF-8 too\n"),
+      await read(join(work, "example.com.domain")),
+    ]);
+    await write(join(work, "example.com.domain"), original);
+    await git(["commit", "--quiet", "-am", "latin1 comment"], work);
+    await git(["push", "--quiet", "origin", "HEAD:main"], work);
+    const store = createGitRecordStore({
+      repo: `file://${bare}`,
+      dataDir: join(dir, "data"),
+      logger: silentLogger,
+    });
+    stores.push(store);
+    await store.present("_acme-challenge.example.com", "bytes");
+    const { execFile } = await import("node:child_process");
+    const after = await new Promise<Buffer>((resolve, reject) =>
+      execFile(
+        "git",
+        ["--git-dir", bare, "show", "main:example.com.domain"],
+        { encoding: "buffer" },
+        (e, out) => (e ? reject(e) : resolve(out)),
+      ),
+    );
+    const expected = Buffer.from(
+      original.toString("latin1").replace("2024010100 ; serial", "2026112500 ; serial") +
+        '_acme-challenge 600 IN TXT "bytes"\n',
+      "latin1",
+    );
+    expect(after.equals(expected)).toBe(true);
+  });
+
+  it("becomes ready again when the remote comes back, without any request", async () => {
+    const dir = await makeTempDir("case-", scratch);
+    const bare = await makeBareRepo(dir, ["example.com"]);
+    const store = createGitRecordStore({
+      repo: `file://${bare}`,
+      dataDir: join(dir, "data"),
+      logger: silentLogger,
+    });
+    stores.push(store);
+    await store.start();
+    const { rename } = await import("node:fs/promises");
+    await rename(bare, `${bare}.away`);
+    await expect(store.present("_acme-challenge.example.com", "x")).rejects.toBeInstanceOf(DnsBackendError);
+    await rename(`${bare}.away`, bare);
+    expect(await store.health()).toMatchObject({ ok: true });
+  });
+});
