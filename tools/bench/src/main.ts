@@ -433,6 +433,15 @@ function targets(
   return out;
 }
 
+/** Cleanups to run if the bench is interrupted (services, sshd, database, scratch dir). */
+const onInterrupt: (() => Promise<void>)[] = [];
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void Promise.allSettled(onInterrupt.map((f) => f())).then(() => process.exit(130));
+  });
+}
+
 async function main(args: BenchArgs): Promise<void> {
   const cliPath = join(repoRoot, "packages/provider/dist/cli.js");
   await access(cliPath).catch(() => {
@@ -440,6 +449,11 @@ async function main(args: BenchArgs): Promise<void> {
   });
   const scratch = await mkdtemp(join(tmpdir(), "hlp-bench-"));
   log(`scratch directory ${scratch}${args.keep ? " (kept)" : ""}`);
+  onInterrupt.push(async () => {
+    await sshd?.stop();
+    await db?.drop();
+    if (!args.keep) await rm(scratch, { recursive: true, force: true });
+  });
   let sshd: Sshd | undefined;
   let db: BenchDatabase | undefined;
   const seqRuns: SequentialRun[] = [];
@@ -500,6 +514,7 @@ async function main(args: BenchArgs): Promise<void> {
         };
         log(`[${transport}, ${size.toLocaleString("en")} commits] starting the service`);
         const svc = await RunningService.start(env, join(scratch, `service-${runNo}.log`));
+        onInterrupt.unshift(() => svc.stop());
         try {
           const auth = await measureAuth(svc);
           log(

@@ -69,7 +69,9 @@ export async function buildRepository(
     const list = records[z] as string[];
     const line = `_acme-challenge.h${n} 600 IN TXT "${(n * 2654435761).toString(16).padStart(12, "0")}"`;
     let message: string;
-    if (list.length >= WINDOW && n % 2 === 0) {
+    // Fill each zone up to WINDOW records, then alternate removing the oldest and adding one,
+    // so files stay small however long the history is.
+    if (list.length >= WINDOW) {
       list.shift();
       message = `Remove oldest challenge record of ${zone}`;
     } else {
