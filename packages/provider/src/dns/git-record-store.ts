@@ -71,6 +71,8 @@ interface PendingChange {
   settled: boolean;
 }
 
+type PushOutcome = { ok: true } | { ok: false; failure: GitFailure };
+
 type ChangeOutcome = { kind: "changed" } | { kind: "noop" } | { kind: "error"; error: Error };
 
 /**
@@ -302,7 +304,11 @@ export class GitRecordStore implements RecordStore {
       );
       await clock.time("commit", () => git.run(["commit", "--no-verify", "-m", message, "--", ...files]));
       const commit = await this.headCommit();
-      const pushed = await clock.time("push", () => this.push());
+      let pushed = await clock.time("push", () => this.push());
+      if (!pushed.ok && pushed.failure.kind !== "rejected" && (await this.remoteTipIs(commit))) {
+        // The push failed after the remote took it (e.g. the connection dropped on the way back).
+        pushed = { ok: true };
+      }
       if (pushed.ok) {
         this.batchesSinceMaintenance += 1;
         for (const [p, o] of outcomes) {
@@ -394,7 +400,7 @@ export class GitRecordStore implements RecordStore {
     return new DnsBackendError(`Zone file ${fileName} in the DNS repository cannot be edited: ${detail}`);
   }
 
-  private async push(): Promise<{ ok: true } | { ok: false; failure: GitFailure }> {
+  private async push(): Promise<PushOutcome> {
     const git = this.requireGit();
     const ref = `refs/heads/${this.branch}`;
     const start = performance.now();
@@ -497,6 +503,16 @@ export class GitRecordStore implements RecordStore {
     this.branch = this.remote.branch ?? (await git.run(["symbolic-ref", "--short", "HEAD"])).trim();
     await rename(tmp, this.cloneDir);
     this.contact();
+  }
+
+  /** Asks the remote whether its branch tip is `commit` (false when it cannot be asked). */
+  private async remoteTipIs(commit: string): Promise<boolean> {
+    try {
+      const out = await this.requireGit().run(["ls-remote", "origin", `refs/heads/${this.branch}`]);
+      return out.split(/\s/)[0] === commit;
+    } catch {
+      return false;
+    }
   }
 
   /** The commit just made: read from the loose ref git has just written, saving a process. */

@@ -292,3 +292,45 @@ describe("GitRecordStore bytes and readiness", () => {
     expect(await store.health()).toMatchObject({ ok: true });
   });
 });
+
+describe("GitRecordStore push results", () => {
+  async function withHook(name: string, script: string, metrics?: Registry) {
+    const dir = await makeTempDir("case-", scratch);
+    const bare = await makeBareRepo(dir, ["example.com"]);
+    const { writeFile: write } = await import("node:fs/promises");
+    const store = createGitRecordStore({
+      repo: `file://${bare}`,
+      dataDir: join(dir, "data"),
+      logger: silentLogger,
+      metrics,
+    });
+    stores.push(store);
+    await store.start();
+    await write(join(bare, "hooks", name), script, { mode: 0o755 });
+    return { bare, store };
+  }
+
+  it("answers success when the push failed on the way back but the remote has the commit", async () => {
+    // receive-pack dies after updating the ref: git exits 1 and prints no "Done"
+    const { bare, store } = await withHook("post-receive", "#!/bin/sh\nkill -9 $PPID\n");
+    const r = await store.present("_acme-challenge.example.com", "landed");
+    expect(r.commit).toBe((await git(["--git-dir", bare, "rev-parse", "main"])).trim());
+    expect(await remoteFile(bare, "example.com.domain")).toContain('"landed"');
+  });
+
+  it("reports a server-side refusal once, without retrying it as a race", async () => {
+    const registry = new Registry();
+    const { bare, store } = await withHook(
+      "pre-receive",
+      "#!/bin/sh\necho 'branch is frozen' >&2\nexit 1\n",
+      registry,
+    );
+    const before = await remoteFile(bare, "example.com.domain");
+    const err = await store.present("_acme-challenge.example.com", "refused").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DnsBackendError);
+    expect((err as Error).message).toMatch(/refused the push.*pre-receive hook declined/);
+    expect(await remoteFile(bare, "example.com.domain")).toBe(before);
+    expect(await registry.metrics()).toContain("hlp_git_push_retries_total 0");
+    expect(await git(["status", "--porcelain"], store.cloneDir)).toBe("");
+  });
+});
