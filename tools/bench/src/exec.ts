@@ -55,6 +55,10 @@ export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     GIT_AUTHOR_EMAIL: "bench@localhost",
     GIT_COMMITTER_NAME: "bench",
     GIT_COMMITTER_EMAIL: "bench@localhost",
+    // ssh remotes belong to the ssh account; the bench reads them directly afterwards.
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "safe.directory",
+    GIT_CONFIG_VALUE_0: "*",
     ...extra,
   };
 }

@@ -85,7 +85,7 @@ function challengeValue(): string {
 }
 
 function pickZone(i: number): string {
-  return zones[i % zones.length] as string;
+  return zones[((i % zones.length) + zones.length) % zones.length] as string;
 }
 
 async function copyRepo(source: string, dest: string): Promise<string> {
@@ -141,6 +141,7 @@ async function measureAuth(svc: RunningService): Promise<AuthCost> {
 async function sequential(
   svc: RunningService,
   n: number,
+  between: ((i: number) => Promise<void>) | undefined,
 ): Promise<Omit<SequentialRun, "transport" | "size" | "auth" | "baseline">> {
   const client = new BenchClient(svc.url, AUTH);
   const pair = async (i: number, record?: { present: number[]; cleanup: number[] }): Promise<number> => {
@@ -156,7 +157,11 @@ async function sequential(
   const before = await svc.metrics();
   const samples = { present: [] as number[], cleanup: [] as number[] };
   let errors = 0;
-  for (let i = 0; i < n; i += 1) errors += await pair(i, samples);
+  for (let i = 0; i < n; i += 1) {
+    errors += await pair(i, samples);
+    // The baseline's request runs right after, so both see the same machine load.
+    await between?.(i);
+  }
   const after = await svc.metrics();
   client.close();
   const phases: Record<string, number> = {};
@@ -257,23 +262,6 @@ async function load(
     meanBatchSize: batch.count > 0 ? batch.sum / batch.count : Number.NaN,
     rssPeakMb: rssPeakKb / 1024,
   };
-}
-
-async function baselineSequential(remote: BaselineRemote, scratch: string, n: number): Promise<Summary> {
-  const samples: number[] = [];
-  for (let i = -2; i < n; i += 1) {
-    const zone = pickZone(i + 2);
-    const r = await baselinePresent(
-      remote,
-      scratch,
-      `${zone}.domain`,
-      `_acme-challenge.base${i + 2}`,
-      challengeValue(),
-      Date.now() + 60_000,
-    );
-    if (i >= 0) samples.push(r.ms);
-  }
-  return summarise(samples);
 }
 
 async function baselineLoad(
@@ -512,6 +500,25 @@ async function main(args: BenchArgs): Promise<void> {
           sshKey: transport === "ssh" ? sshd?.clientKey : undefined,
           knownHosts: transport === "ssh" ? sshd?.knownHosts : undefined,
         };
+        let remote: BaselineRemote | undefined;
+        let baseBare: string | undefined;
+        const clones = join(scratch, "clones");
+        if (args.baseline) {
+          baseBare = await copyRepo(
+            repos.get(size) as string,
+            join(scratch, "remotes", `${transport}-h${size}-baseline.git`),
+          );
+          remote = baselineRemote(
+            transport === "ssh" && sshd
+              ? `ssh://${sshd.user}@127.0.0.1:${sshd.port}${baseBare}`
+              : `file://${baseBare}`,
+            transport === "ssh" && sshd
+              ? { keyFile: sshd.clientKeyFile, knownHostsFile: sshd.knownHostsFile }
+              : undefined,
+          );
+          await mkdir(clones, { recursive: true });
+        }
+        if (sshd && transport === "ssh") await sshd.grant(bare, ...(baseBare ? [baseBare] : []));
         log(`[${transport}, ${size.toLocaleString("en")} commits] starting the service`);
         const svc = await RunningService.start(env, join(scratch, `service-${runNo}.log`));
         onInterrupt.unshift(() => svc.stop());
@@ -520,12 +527,32 @@ async function main(args: BenchArgs): Promise<void> {
           log(
             `  auth: first request ${fmt(auth.firstRequestMs)} ms, later ${fmt(auth.laterRequestMedianMs)} ms`,
           );
-          log(`  sequential: ${args.sequential} present+cleanup pairs`);
-          const s = await sequential(svc, args.sequential);
+          const baseSamples: number[] = [];
+          const between =
+            remote === undefined
+              ? undefined
+              : async (i: number): Promise<void> => {
+                  const zone = pickZone(i);
+                  const r = await baselinePresent(
+                    remote as BaselineRemote,
+                    clones,
+                    `${zone}.domain`,
+                    `_acme-challenge.base${i}`,
+                    challengeValue(),
+                    Date.now() + 60_000,
+                  );
+                  baseSamples.push(r.ms);
+                };
           log(
-            `  present median ${fmt(s.present.median)} ms, p95 ${fmt(s.present.p95)} ms (${s.errors} errors)`,
+            `  sequential: ${args.sequential} present+cleanup pairs${remote ? ", each followed by one clone-per-request present" : ""}`,
           );
-          seqRuns.push({ transport, size, auth, baseline: undefined, ...s });
+          await between?.(-1); // warm-up
+          const s = await sequential(svc, args.sequential, between);
+          const baseline = remote === undefined ? undefined : summarise(baseSamples);
+          log(
+            `  present median ${fmt(s.present.median)} ms, p95 ${fmt(s.present.p95)} ms (${s.errors} errors)${baseline ? `; baseline median ${fmt(baseline.median)} ms` : ""}`,
+          );
+          seqRuns.push({ transport, size, auth, baseline, ...s });
           if (size === largest) {
             for (const clients of args.clients) {
               log(`  load: ${clients} clients for ${args.duration} s`);
@@ -539,31 +566,11 @@ async function main(args: BenchArgs): Promise<void> {
         } finally {
           await svc.stop();
         }
-        if (args.baseline) {
-          const baseBare = await copyRepo(
-            repos.get(size) as string,
-            join(scratch, "remotes", `${transport}-h${size}-baseline.git`),
-          );
-          const remote = baselineRemote(
-            transport === "ssh" && sshd
-              ? `ssh://${sshd.user}@127.0.0.1:${sshd.port}${baseBare}`
-              : `file://${baseBare}`,
-            transport === "ssh" && sshd
-              ? { keyFile: sshd.clientKeyFile, knownHostsFile: sshd.knownHostsFile }
-              : undefined,
-          );
-          const clones = join(scratch, "clones");
-          await mkdir(clones, { recursive: true });
-          log(`  baseline (clone per request): ${args.sequential} sequential presents`);
-          const b = await baselineSequential(remote, clones, args.sequential);
-          (seqRuns.at(-1) as SequentialRun).baseline = b;
-          log(`    baseline median ${fmt(b.median)} ms`);
-          if (size === largest && args.clients.includes(64)) {
-            log(`  baseline load: 64 clients for ${args.duration} s`);
-            const bl = await baselineLoad(remote, baseBare, clones, transport, size, 64, args.duration);
-            log(`    baseline ${bl.perSecond.toFixed(2)} durable presents/s (${bl.attempts} attempts)`);
-            baseLoads.push(bl);
-          }
+        if (remote && baseBare && size === largest && args.clients.includes(64)) {
+          log(`  baseline load: 64 clients for ${args.duration} s`);
+          const bl = await baselineLoad(remote, baseBare, clones, transport, size, 64, args.duration);
+          log(`    baseline ${bl.perSecond.toFixed(2)} durable presents/s (${bl.attempts} attempts)`);
+          baseLoads.push(bl);
         }
       }
     }

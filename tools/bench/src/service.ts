@@ -89,9 +89,12 @@ export class RunningService {
         await new Promise((r) => setTimeout(r, 100));
       }
       // Ready means the DNS clone is open, so the first measured request does not pay for it.
-      while (Date.now() < deadline) {
+      for (;;) {
         const r = await probe.get("/readyz").catch(() => undefined);
         if (r?.status === 200) break;
+        if (Date.now() > deadline) {
+          throw new Error(`service not ready within 60 s (${r?.body ?? "no answer"}); see ${logPath}`);
+        }
         await new Promise((r) => setTimeout(r, 200));
       }
     } finally {

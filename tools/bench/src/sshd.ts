@@ -3,14 +3,16 @@
  * dir), run in the foreground as a child, for the ssh half of the bench.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { run } from "./exec.js";
 import { freePort } from "./ports.js";
 
 export interface Sshd {
+  /** Makes these repositories (and the path to them) usable by the ssh user. */
+  grant(...paths: string[]): Promise<void>;
   readonly port: number;
   readonly user: string;
   readonly knownHosts: string;
@@ -38,6 +40,32 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
   }
 }
 
+/**
+ * The account the ssh remote is reached as. A git server's account has a plain shell; root's
+ * here runs ~/.bashrc (pyenv, ~370 ms) on every ssh session, which would be measured as git.
+ */
+export const SSH_GIT_USER = "hlp-bench-git";
+
+async function sshUser(): Promise<string> {
+  if (process.getuid?.() !== 0) return userInfo().username;
+  try {
+    await run("id", ["-u", SSH_GIT_USER]);
+  } catch {
+    await run("useradd", [
+      "--system",
+      "--shell",
+      "/bin/sh",
+      "--home-dir",
+      "/",
+      "--no-create-home",
+      SSH_GIT_USER,
+    ]);
+  }
+  // No password, but not locked: sshd without PAM refuses locked ("!") accounts even for keys.
+  await run("usermod", ["--password", "*", SSH_GIT_USER]);
+  return SSH_GIT_USER;
+}
+
 export async function startSshd(dir: string): Promise<Sshd> {
   await mkdir(dir, { recursive: true });
   await mkdir("/run/sshd", { recursive: true, mode: 0o755 });
@@ -48,7 +76,12 @@ export async function startSshd(dir: string): Promise<Sshd> {
   const clientPub = (await readFile(join(dir, "client_key.pub"), "utf8")).trim();
   await writeFile(join(dir, "authorized_keys"), `${clientPub}\n`, { mode: 0o600 });
   const port = await freePort();
-  const user = userInfo().username;
+  const user = await sshUser();
+  // The server reads authorized_keys as that user.
+  for (let d = dir; d !== dirname(d); d = dirname(d)) {
+    if (d.startsWith("/tmp/") || d === dir) await chmod(d, 0o711).catch(() => undefined);
+  }
+  await chmod(join(dir, "authorized_keys"), 0o644);
   const knownHosts = `[127.0.0.1]:${port} ${hostPub}\n`;
   await writeFile(join(dir, "known_hosts"), knownHosts, { mode: 0o600 });
   // Debian's stock settings otherwise (no PAM here: nothing to set up for a private server).
@@ -79,6 +112,13 @@ export async function startSshd(dir: string): Promise<Sshd> {
   });
   await waitForPort(port, child, () => output);
   return {
+    grant: async (...paths: string[]) => {
+      for (const p of paths) {
+        if (user !== userInfo().username) await run("chown", ["-R", `${user}:`, p]);
+        for (let d = dirname(p); d.startsWith("/tmp/"); d = dirname(d))
+          await chmod(d, 0o711).catch(() => undefined);
+      }
+    },
     port,
     user,
     knownHosts,
