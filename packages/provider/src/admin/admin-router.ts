@@ -70,6 +70,12 @@ export function safeNext(base: string, next: string): string | undefined {
   return next;
 }
 
+let dummyHash: Promise<string> | undefined;
+const unknownUserHash = (): Promise<string> => {
+  dummyHash ??= hashPassword(randomToken());
+  return dummyHash;
+};
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
@@ -191,8 +197,11 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
         return;
       }
       const user = username ? await accounts.users.findByUsername(username) : undefined;
+      // Unknown names cost a KDF run too, so response times do not reveal which names exist.
       const verified =
-        user !== undefined && password !== "" && (await verifyPassword(password, user.password));
+        (await verifyPassword(password, user?.password ?? (await unknownUserHash()))) &&
+        user !== undefined &&
+        password !== "";
       if (!user || !verified || !user.isActive || !user.isStaff) {
         if (!verified) deps.limiter.recordFailure(address, username);
         record(username || "(empty)", "session.login", {
@@ -364,6 +373,8 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       const user = await targetUser(req);
       const password = generatePassword();
       await accounts.users.update(user.id, { password: await hashPassword(password) });
+      // Whoever knew the old password may hold a session too.
+      await sessions.destroyForUser(user.id, locals(res).session?.id);
       record(actor(res), "user.password_reset", {
         target: user.username,
         detail: `reset the password of ${user.username}`,
@@ -396,6 +407,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       if (user.username === actor(res) && !active)
         throw new AppError("bad_request", "You cannot deactivate your own account: ask another staff user.");
       await accounts.users.update(user.id, { isActive: active });
+      if (!active) await sessions.destroyForUser(user.id);
       record(actor(res), active ? "user.reactivate" : "user.deactivate", {
         target: user.username,
         detail: `${active ? "reactivated" : "deactivated"} ${user.username}`,

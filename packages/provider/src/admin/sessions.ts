@@ -79,6 +79,13 @@ export class SessionStore {
     await this.knex(TABLE).where({ id }).delete();
   }
 
+  /** Ends every session of a user (after a password reset or deactivation), except `keepId`. */
+  async destroyForUser(userId: number, keepId?: string): Promise<number> {
+    const q = this.knex(TABLE).where({ user_id: userId });
+    if (keepId !== undefined) q.whereNot({ id: keepId });
+    return q.delete();
+  }
+
   /** A one-time notice shown on the next page (never a secret). */
   async setFlash(id: string, message: string | null): Promise<void> {
     await this.knex(TABLE).where({ id }).update({ flash: message });

@@ -33,9 +33,10 @@ section.card { background: var(--card); border: 1px solid var(--line); border-ra
 .secret { background: var(--warn-bg); border: 1px solid #ecd27a; white-space: normal; }
 .secret code { font-size: 1.15rem; user-select: all; word-break: break-all; background: #fff; padding: .15rem .4rem;
   border-radius: 4px; border: 1px solid var(--line); }
-form.fields { display: flex; flex-wrap: wrap; gap: .75rem 1rem; align-items: flex-end; }
+form.fields { display: flex; flex-wrap: wrap; gap: .75rem 1rem; align-items: flex-start; }
+form.fields > button, form.fields > .actions { margin-top: 1.75rem; }
 .field { display: flex; flex-direction: column; gap: .25rem; min-width: 12rem; flex: 1 1 12rem; }
-.field.check { flex-direction: row; align-items: center; min-width: auto; flex: 0 0 auto; padding-bottom: .55rem; }
+.field.check { flex-direction: row; align-items: center; min-width: 0; flex: 0 1 auto; margin-top: 2.4rem; }
 label { font-weight: 600; font-size: .95rem; }
 .hint { color: var(--muted); font-size: .85rem; }
 .field-error { color: var(--bad); font-size: .9rem; font-weight: 600; white-space: pre-line; }
@@ -70,13 +71,18 @@ td.mono, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas,
 .empty { color: var(--muted); padding: 1rem 0; }
 .login { max-width: 24rem; margin: 3rem auto; }
 .login form.fields { flex-direction: column; align-items: stretch; }
+.login .field { flex: 0 0 auto; }
+.login form.fields > button { margin-top: .5rem; }
 @media (max-width: 40rem) {
   main { padding: .75rem; }
+  .field.check, form.fields > button, form.fields > .actions { margin-top: 0; }
   table.stack thead { position: absolute; left: -9999px; }
   table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
   table.stack tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: .75rem; padding: .25rem .5rem; background: var(--card); }
   table.stack td { border: 0; padding: .3rem 0; display: grid; grid-template-columns: 7rem 1fr; gap: .5rem; }
-  table.stack td::before { content: attr(data-label); font-weight: 600; color: var(--muted); font-size: .85rem; }
+  table.stack td > * { grid-column: 2; justify-self: start; }
+  table.stack caption { display: block; }
+  table.stack td::before { content: attr(data-label); font-family: system-ui, sans-serif; font-weight: 600; color: var(--muted); font-size: .85rem; }
   .field { min-width: 100%; }
 }
 `;

@@ -25,10 +25,11 @@ import { parsePushPorcelain } from "./push-result.js";
 import type { RecordStore, StoreHealth, StoreResult } from "./record-store.js";
 import type { RemoteLock } from "./remote-lock.js";
 import {
-  applyTxtChange,
+  applyTxtChanges,
   bumpSoaSerial,
   formatSerialDate,
   type TxtChange,
+  validateTxtChange,
   ZoneFileError,
 } from "./zone-file.js";
 import { findZone, zonesFromFileNames } from "./zone-lookup.js";
@@ -70,10 +71,18 @@ interface PendingChange {
   settled: boolean;
 }
 
+type PushOutcome = { ok: true } | { ok: false; failure: GitFailure };
+
 type ChangeOutcome = { kind: "changed" } | { kind: "noop" } | { kind: "error"; error: Error };
 
+/**
+ * Zone files are read and written as latin1, one char per byte, so bytes that are not valid
+ * UTF-8 (an old comment, say) are written back exactly as they were.
+ */
+const ZONE_FILE_ENCODING = "latin1";
 const AUTHOR_EMAIL = "httprequest-lego-provider@localhost";
 const HEALTH_FRESH_MS = 60_000;
+const HEALTH_RETRY_MS = 5_000;
 const MAINTENANCE_EVERY = 500;
 
 class PhaseClock {
@@ -110,6 +119,7 @@ export class GitRecordStore implements RecordStore {
   private stale = true;
   private closing = false;
   private lastContactAt = 0;
+  private lastProbeAt = 0;
   private lastError: string | undefined;
   private batchesSinceMaintenance = 0;
   private probe: Promise<void> | undefined;
@@ -156,8 +166,12 @@ export class GitRecordStore implements RecordStore {
         return { ok: false, detail: this.lastError ?? "the DNS repository has not been cloned yet" };
       }
     }
-    if (this.lastError !== undefined) return { ok: false, detail: this.lastError };
-    if (Date.now() - this.lastContactAt > HEALTH_FRESH_MS) {
+    // Probe when the last contact is old, and (at most every few seconds) while the last
+    // operation failed, so readiness comes back when the remote does even without traffic.
+    const now = Date.now();
+    const failing = this.lastError !== undefined && now - this.lastProbeAt > HEALTH_RETRY_MS;
+    if (failing || now - this.lastContactAt > HEALTH_FRESH_MS) {
+      this.lastProbeAt = now;
       this.probe ??= this.probeRemote().finally(() => {
         this.probe = undefined;
       });
@@ -288,11 +302,13 @@ export class GitRecordStore implements RecordStore {
       const message = commitMessage(
         [...outcomes].filter(([, o]) => o.kind === "changed").map(([p]) => p.change),
       );
-      await clock.time("commit", () =>
-        git.run(["commit", "--quiet", "--no-verify", "-m", message, "--", ...files]),
-      );
-      const commit = (await git.run(["rev-parse", "HEAD"])).trim();
-      const pushed = await clock.time("push", () => this.push());
+      await clock.time("commit", () => git.run(["commit", "--no-verify", "-m", message, "--", ...files]));
+      const commit = await this.headCommit();
+      let pushed = await clock.time("push", () => this.push());
+      if (!pushed.ok && pushed.failure.kind !== "rejected" && (await this.remoteTipIs(commit))) {
+        // The push failed after the remote took it (e.g. the connection dropped on the way back).
+        pushed = { ok: true };
+      }
       if (pushed.ok) {
         this.batchesSinceMaintenance += 1;
         for (const [p, o] of outcomes) {
@@ -333,32 +349,46 @@ export class GitRecordStore implements RecordStore {
       group.items.push(p);
       byFile.set(match.fileName, group);
     }
-    const files: string[] = [];
     const today = formatSerialDate(this.now());
-    for (const [fileName, { zone, items }] of byFile) {
-      const path = join(this.cloneDir, fileName);
-      const original = await readFile(path, "utf8");
-      let text = original;
+    const groups = [...byFile];
+    // Reads and writes go to the thread pool together; the edits themselves are one pass per file.
+    const texts = await Promise.all(
+      groups.map(([fileName]) => readFile(join(this.cloneDir, fileName), ZONE_FILE_ENCODING)),
+    );
+    const writes: { fileName: string; text: string }[] = [];
+    for (const [index, [fileName, { zone, items }]] of groups.entries()) {
+      const original = texts[index] as string;
+      const valid: PendingChange[] = [];
       for (const p of items) {
         try {
-          const r = applyTxtChange(text, zone, p.change);
-          text = r.text;
-          outcomes.set(p, { kind: r.changed ? "changed" : "noop" });
+          validateTxtChange(zone, p.change);
+          valid.push(p);
         } catch (err) {
           outcomes.set(p, { kind: "error", error: this.zoneFileError(fileName, err) });
         }
       }
-      if (text === original) continue;
+      let text: string;
       try {
-        text = bumpSoaSerial(text, zone, today);
+        const result = applyTxtChanges(
+          original,
+          zone,
+          valid.map((p) => p.change),
+        );
+        for (const [i, p] of valid.entries())
+          outcomes.set(p, { kind: result.changed[i] ? "changed" : "noop" });
+        if (result.text === original) continue;
+        text = bumpSoaSerial(result.text, zone, today);
       } catch (err) {
         const error = this.zoneFileError(fileName, err);
-        for (const p of items) outcomes.set(p, { kind: "error", error });
+        for (const p of valid) outcomes.set(p, { kind: "error", error });
         continue;
       }
-      await writeFile(path, text);
-      files.push(fileName);
+      writes.push({ fileName, text });
     }
+    await Promise.all(
+      writes.map((w) => writeFile(join(this.cloneDir, w.fileName), w.text, ZONE_FILE_ENCODING)),
+    );
+    const files = writes.map((w) => w.fileName);
     // Keep arrival order so the commit message lists changes as they came.
     const ordered = new Map<PendingChange, ChangeOutcome>();
     for (const p of pending) ordered.set(p, outcomes.get(p) as ChangeOutcome);
@@ -370,7 +400,7 @@ export class GitRecordStore implements RecordStore {
     return new DnsBackendError(`Zone file ${fileName} in the DNS repository cannot be edited: ${detail}`);
   }
 
-  private async push(): Promise<{ ok: true } | { ok: false; failure: GitFailure }> {
+  private async push(): Promise<PushOutcome> {
     const git = this.requireGit();
     const ref = `refs/heads/${this.branch}`;
     const start = performance.now();
@@ -475,20 +505,43 @@ export class GitRecordStore implements RecordStore {
     this.contact();
   }
 
+  /** Asks the remote whether its branch tip is `commit` (false when it cannot be asked). */
+  private async remoteTipIs(commit: string): Promise<boolean> {
+    try {
+      const out = await this.requireGit().run(["ls-remote", "origin", `refs/heads/${this.branch}`]);
+      return out.split(/\s/)[0] === commit;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The commit just made: read from the loose ref git has just written, saving a process. */
+  private async headCommit(): Promise<string> {
+    try {
+      const id = (
+        await readFile(join(this.cloneDir, ".git", "refs", "heads", this.branch as string), "utf8")
+      ).trim();
+      if (/^[0-9a-f]{40,64}$/.test(id)) return id;
+    } catch {
+      // packed or unusual ref: ask git
+    }
+    return (await this.requireGit().run(["rev-parse", "HEAD"])).trim();
+  }
+
   /** Makes the local branch exactly the remote tip (shallow: only the newest commit is fetched). */
   private async fetchTip(): Promise<void> {
     const git = this.requireGit();
     const tracking = `refs/remotes/origin/${this.branch}`;
     await git.run([
       "fetch",
-      "--quiet",
+      "--verbose",
       "--depth",
       "1",
       "--no-tags",
       "origin",
       `+refs/heads/${this.branch}:${tracking}`,
     ]);
-    await git.run(["reset", "--quiet", "--hard", tracking]);
+    await git.run(["reset", "--hard", tracking]);
     this.stale = false;
     this.contact();
   }
@@ -498,7 +551,7 @@ export class GitRecordStore implements RecordStore {
     this.stale = true;
     if (this.git === undefined) return;
     try {
-      await this.git.run(["reset", "--quiet", "--hard", `refs/remotes/origin/${this.branch}`]);
+      await this.git.run(["reset", "--hard", `refs/remotes/origin/${this.branch}`]);
       await this.git.run(["clean", "--quiet", "-fdx"]);
     } catch (err) {
       this.log.error({ err: String(err) }, "local clone broken; it will be cloned again");

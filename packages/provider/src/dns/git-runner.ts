@@ -54,6 +54,10 @@ export function gitEnvironment(
   return env;
 }
 
+/**
+ * Note for callers: simple-git waits an extra 50 ms after a child that printed nothing exits
+ * (its completion detection), so hot-path commands are run without `--quiet`.
+ */
 export class GitRunner {
   private readonly git: SimpleGit;
   /**

@@ -203,13 +203,15 @@ export function addTxtValue(text: string, zone: string, fqdn: string, value: str
   requireValue(value);
   const zv = view(text, zone);
   if (zv.records.some((r) => isSimpleTxt(r, fqdn) && r.rdata[0]?.text === value)) return text;
-  let owner: string;
-  if (zv.endOrigin !== zone) owner = `${fqdn}.`;
-  else if (fqdn === zone) owner = "@";
-  else owner = fqdn.slice(0, fqdn.length - zone.length - 1);
   const eol = lineEnding(text);
   const sep = text === "" || text.endsWith("\n") ? "" : eol;
-  return `${text}${sep}${owner} ${RECORD_TTL} IN TXT "${value}"${eol}`;
+  return `${text}${sep}${ownerField(zv.endOrigin, zone, fqdn)} ${RECORD_TTL} IN TXT "${value}"${eol}`;
+}
+
+function ownerField(endOrigin: string, zone: string, fqdn: string): string {
+  if (endOrigin !== zone) return `${fqdn}.`;
+  if (fqdn === zone) return "@";
+  return fqdn.slice(0, fqdn.length - zone.length - 1);
 }
 
 /** Removes the TXT entry holding `value` for `fqdn`, or all its single-string TXT entries. */
@@ -290,6 +292,74 @@ export function bumpSoaSerial(text: string, zone: string, today: string): string
 export type TxtChange =
   | { readonly kind: "present"; readonly fqdn: string; readonly value: string }
   | { readonly kind: "cleanup"; readonly fqdn: string; readonly value: string | undefined };
+
+/** Throws ZoneFileError when the change cannot go into this zone's file. */
+export function validateTxtChange(zone: string, change: TxtChange): void {
+  requireName(zone, change.fqdn);
+  if (change.kind === "present" || change.value !== undefined) requireValue(change.value as string);
+}
+
+/**
+ * Applies changes in order with one parse of the text, however many there are (a batch may
+ * carry hundreds for one zone). Same result as applying them one by one with applyTxtChange;
+ * `changed[i]` says whether change i altered the text it was applied to.
+ */
+export function applyTxtChanges(
+  text: string,
+  zone: string,
+  changes: readonly TxtChange[],
+): { text: string; changed: boolean[] } {
+  for (const c of changes) validateTxtChange(zone, c);
+  const zv = view(text, zone);
+  const existing = zv.records.filter(
+    (r) => r.explicitOwner && r.type === "TXT" && r.rdata.length === 1 && r.rdata[0]?.quoted,
+  );
+  const removed = new Set<RecordView>();
+  const appended: { fqdn: string; value: string }[] = [];
+  const changed: boolean[] = [];
+  for (const c of changes) {
+    const matches = (fqdn: string, value: string): boolean =>
+      fqdn === c.fqdn && (c.value === undefined || value === c.value);
+    if (c.kind === "present") {
+      const present =
+        existing.some((r) => !removed.has(r) && matches(r.owner, (r.rdata[0] as Token).text)) ||
+        appended.some((a) => matches(a.fqdn, a.value));
+      if (!present) appended.push({ fqdn: c.fqdn, value: c.value });
+      changed.push(!present);
+    } else {
+      let hit = false;
+      for (const r of existing) {
+        if (!removed.has(r) && matches(r.owner, (r.rdata[0] as Token).text)) {
+          removed.add(r);
+          hit = true;
+        }
+      }
+      for (let i = appended.length - 1; i >= 0; i -= 1) {
+        const a = appended[i] as { fqdn: string; value: string };
+        if (matches(a.fqdn, a.value)) {
+          appended.splice(i, 1);
+          hit = true;
+        }
+      }
+      changed.push(hit);
+    }
+  }
+  let out = "";
+  let from = 0;
+  for (const r of existing) {
+    if (!removed.has(r)) continue;
+    out += text.slice(from, r.entry.start);
+    from = r.entry.end;
+  }
+  out += text.slice(from);
+  if (appended.length > 0) {
+    const eol = lineEnding(text);
+    if (out !== "" && !out.endsWith("\n")) out += eol;
+    for (const a of appended)
+      out += `${ownerField(zv.endOrigin, zone, a.fqdn)} ${RECORD_TTL} IN TXT "${a.value}"${eol}`;
+  }
+  return { text: out, changed };
+}
 
 /** Applies one change; says whether it altered the text (false: already in the wanted state). */
 export function applyTxtChange(

@@ -1,4 +1,3 @@
-import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { type Logger, pino } from "pino";
 import { Accounts } from "../../src/accounts.js";
@@ -11,6 +10,7 @@ import { LoginRateLimiter } from "../../src/auth/login-rate-limiter.js";
 import { migrate } from "../../src/db/migrations.js";
 import { MemoryRecordStore } from "../../src/dns/memory-record-store.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "../helpers/databases.js";
+import { listenOnLoopback } from "../helpers/server.js";
 
 /** A logger whose lines are kept for assertions. */
 export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
@@ -72,22 +72,17 @@ export async function startAdminHarness(
     limiter,
     extraRouters: [{ path: "/admin", router: ui.router }],
   });
-  const server = app.express.listen(0, "127.0.0.1");
-  await new Promise<void>((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(app.express);
   return {
     t,
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     app,
     audit,
     ui,
     store,
     accounts,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await listening.close();
       await audit.close();
       await t.dispose();
     },

@@ -220,6 +220,23 @@ describe("CLI on the embedded database, with and without the service running", (
     });
   });
 
+  it("SIGTERM lets an in-flight /present finish, then exits 0", { timeout: 120_000 }, async () => {
+    const service = await startService(env);
+    // The first request of a fresh process pays a full PBKDF2 run (1,000,000 iterations), so it is
+    // still in flight when the signal arrives.
+    const pending = fetch(`${service.url}/present`, {
+      method: "POST",
+      headers: { authorization: `Basic ${Buffer.from("lego:lego-password").toString("base64")}` },
+      body: JSON.stringify({ fqdn: "_acme-challenge.drain.example.test", value: "drain-value" }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exited = stop(service.child);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ fqdn: "_acme-challenge.drain.example.test", value: "drain-value" });
+    expect(await exited).toBe(0);
+  });
+
   it("a second service on the same embedded database is refused with a clear message", {
     timeout: 120_000,
   }, async () => {

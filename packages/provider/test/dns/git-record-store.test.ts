@@ -234,3 +234,103 @@ describe("GitRecordStore health", () => {
     expect(health.detail).toMatch(/missing\.git.*does not appear to be a git repository/);
   });
 });
+
+describe("GitRecordStore bytes and readiness", () => {
+  it("keeps bytes that are not UTF-8 exactly as they were", async () => {
+    const dir = await makeTempDir("case-", scratch);
+    const bare = await makeBareRepo(dir, ["example.com"]);
+    const work = join(dir, "latin1");
+    await git(["clone", "--quiet", `file://${bare}`, work]);
+    const { readFile: read, writeFile: write } = await import("node:fs/promises");
+    const original = Buffer.concat([
+      Buffer.from("; zone of the caf"),
+      Buffer.from([0xe9]), // latin1 e-acute: invalid as UTF-8
+      Buffer.from(" team, \u00fcber UTF-8 too\n"),
+      await read(join(work, "example.com.domain")),
+    ]);
+    await write(join(work, "example.com.domain"), original);
+    await git(["commit", "--quiet", "-am", "latin1 comment"], work);
+    await git(["push", "--quiet", "origin", "HEAD:main"], work);
+    const store = createGitRecordStore({
+      repo: `file://${bare}`,
+      dataDir: join(dir, "data"),
+      logger: silentLogger,
+    });
+    stores.push(store);
+    await store.present("_acme-challenge.example.com", "bytes");
+    const { execFile } = await import("node:child_process");
+    const after = await new Promise<Buffer>((resolve, reject) =>
+      execFile(
+        "git",
+        ["--git-dir", bare, "show", "main:example.com.domain"],
+        { encoding: "buffer" },
+        (e, out) => (e ? reject(e) : resolve(out)),
+      ),
+    );
+    const expected = Buffer.from(
+      original.toString("latin1").replace("2024010100 ; serial", "2026112500 ; serial") +
+        '_acme-challenge 600 IN TXT "bytes"\n',
+      "latin1",
+    );
+    expect(after.equals(expected)).toBe(true);
+  });
+
+  it("becomes ready again when the remote comes back, without any request", async () => {
+    const dir = await makeTempDir("case-", scratch);
+    const bare = await makeBareRepo(dir, ["example.com"]);
+    const store = createGitRecordStore({
+      repo: `file://${bare}`,
+      dataDir: join(dir, "data"),
+      logger: silentLogger,
+    });
+    stores.push(store);
+    await store.start();
+    const { rename } = await import("node:fs/promises");
+    await rename(bare, `${bare}.away`);
+    await expect(store.present("_acme-challenge.example.com", "x")).rejects.toBeInstanceOf(DnsBackendError);
+    await rename(`${bare}.away`, bare);
+    expect(await store.health()).toMatchObject({ ok: true });
+  });
+});
+
+describe("GitRecordStore push results", () => {
+  async function withHook(name: string, script: string, metrics?: Registry) {
+    const dir = await makeTempDir("case-", scratch);
+    const bare = await makeBareRepo(dir, ["example.com"]);
+    const { writeFile: write } = await import("node:fs/promises");
+    const store = createGitRecordStore({
+      repo: `file://${bare}`,
+      dataDir: join(dir, "data"),
+      logger: silentLogger,
+      metrics,
+    });
+    stores.push(store);
+    await store.start();
+    await write(join(bare, "hooks", name), script, { mode: 0o755 });
+    return { bare, store };
+  }
+
+  it("answers success when the push failed on the way back but the remote has the commit", async () => {
+    // receive-pack dies after updating the ref: git exits 1 and prints no "Done"
+    const { bare, store } = await withHook("post-receive", "#!/bin/sh\nkill -9 $PPID\n");
+    const r = await store.present("_acme-challenge.example.com", "landed");
+    expect(r.commit).toBe((await git(["--git-dir", bare, "rev-parse", "main"])).trim());
+    expect(await remoteFile(bare, "example.com.domain")).toContain('"landed"');
+  });
+
+  it("reports a server-side refusal once, without retrying it as a race", async () => {
+    const registry = new Registry();
+    const { bare, store } = await withHook(
+      "pre-receive",
+      "#!/bin/sh\necho 'branch is frozen' >&2\nexit 1\n",
+      registry,
+    );
+    const before = await remoteFile(bare, "example.com.domain");
+    const err = await store.present("_acme-challenge.example.com", "refused").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DnsBackendError);
+    expect((err as Error).message).toMatch(/refused the push.*pre-receive hook declined/);
+    expect(await remoteFile(bare, "example.com.domain")).toBe(before);
+    expect(await registry.metrics()).toContain("hlp_git_push_retries_total 0");
+    expect(await git(["status", "--porcelain"], store.cloneDir)).toBe("");
+  });
+});

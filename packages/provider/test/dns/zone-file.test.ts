@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   addTxtValue,
   applyTxtChange,
+  applyTxtChanges,
   bumpSoaSerial,
   formatSerialDate,
   listTxtValues,
@@ -10,6 +11,7 @@ import {
   readSoaSerial,
   removeTxtValue,
   serialIsAfter,
+  type TxtChange,
   ZoneFileError,
 } from "../../src/dns/zone-file.js";
 
@@ -288,6 +290,34 @@ describe("properties", () => {
           expect(after).toBe(template.replace("SERIAL", now));
         },
       ),
+    );
+  });
+
+  it("a batch applied in one pass equals the changes applied one by one", () => {
+    // Few owners and values, so changes collide with each other and with records already there.
+    const few = fc.constantFrom("_acme-challenge", "_acme-challenge.www");
+    const val = fc.constantFrom("a", "b", "c");
+    const changeArb: fc.Arbitrary<TxtChange> = fc.oneof(
+      fc.tuple(few, val).map(([o, v]) => ({ kind: "present" as const, fqdn: `${o}.${ZONE}`, value: v })),
+      fc
+        .tuple(few, fc.option(val, { nil: undefined }))
+        .map(([o, v]) => ({ kind: "cleanup" as const, fqdn: `${o}.${ZONE}`, value: v })),
+    );
+    const seeded = fc
+      .tuple(zoneText, fc.array(fc.tuple(few, val), { maxLength: 4 }))
+      .map(([t, recs]) => t + recs.map(([o, v]) => `${o} 600 IN TXT "${v}"\n`).join(""));
+    fc.assert(
+      fc.property(seeded, fc.array(changeArb, { maxLength: 15 }), (text, changes) => {
+        let one = text;
+        const flags: boolean[] = [];
+        for (const c of changes) {
+          const r = applyTxtChange(one, ZONE, c);
+          one = r.text;
+          flags.push(r.changed);
+        }
+        expect(applyTxtChanges(text, ZONE, changes)).toEqual({ text: one, changed: flags });
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -1,3 +1,4 @@
+import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { type App, createApp } from "../../src/app.js";
@@ -26,13 +27,19 @@ export async function startTestServer(
     secretKey,
     observers: [{ onChallenge: (e) => events.push(e) }],
   });
-  const server = app.express.listen(0, "127.0.0.1");
+  const listening = await listenOnLoopback(app.express);
+  return { url: listening.url, app, events, close: listening.close };
+}
+
+/** Listens on 127.0.0.1 with a kernel-chosen port; `close` also drops kept-alive connections. */
+export async function listenOnLoopback(
+  handler: RequestListener,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(handler).listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    app,
-    events,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -20,13 +20,13 @@ export function textField(o: TextFieldOptions): SafeHtml {
   const described = [o.hint ? `${id}-hint` : "", o.error ? `${id}-error` : ""].filter(Boolean).join(" ");
   return html`<div class="field">
   <label for="${id}">${o.label}</label>
-  ${o.hint ? html`<span class="hint" id="${id}-hint">${o.hint}</span>` : ""}
   <input type="${o.type ?? "text"}" id="${id}" name="${o.name}" value="${o.value ?? ""}"${attr(
     "required",
     o.required === true,
   )}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ""}${o.list ? html` list="${o.list}"` : ""}${
     described ? html` aria-describedby="${described}"` : ""
   }${o.error ? html` aria-invalid="true"` : ""}>
+  ${o.hint ? html`<span class="hint" id="${id}-hint">${o.hint}</span>` : ""}
   ${o.error ? html`<span class="field-error" id="${id}-error">${o.error}</span>` : ""}
 </div>`;
 }

@@ -25,8 +25,8 @@ export interface GrantsView {
 }
 
 const LEVELS = [
-  { value: "subdomain", label: "Subdomains: the name and every name below it" },
-  { value: "domain", label: "Domain: exactly this name" },
+  { value: "subdomain", label: "Subdomain (and all below)" },
+  { value: "domain", label: "Domain (exact name)" },
 ];
 
 /** Which grants the list shows: exact user, domain by substring, level. */

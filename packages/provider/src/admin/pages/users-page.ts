@@ -97,7 +97,7 @@ export function usersPage(ctx: PageContext, v: UsersView): SafeHtml {
     value: f.username,
     required: true,
     error: f.errors?.username,
-    hint: "Letters, digits and @ . + - _ (up to 150)",
+    hint: "Letters, digits and @ . + - _",
     autocomplete: "off",
   })}
   ${textField({ name: "email", label: "Email (optional)", type: "email", value: f.email, error: f.errors?.email, autocomplete: "off" })}

@@ -1,0 +1,105 @@
+/** Command-line options of `pnpm bench`. */
+export interface BenchArgs {
+  readonly quick: boolean;
+  readonly sizes: readonly number[];
+  readonly transports: readonly ("file" | "ssh")[];
+  readonly clients: readonly number[];
+  /** Seconds of closed-loop load per client count. */
+  readonly duration: number;
+  /** Sequential present+cleanup pairs per history size. */
+  readonly sequential: number;
+  readonly baseline: boolean;
+  readonly outDir: string;
+  readonly keep: boolean;
+}
+
+export const USAGE = `Usage: pnpm bench [options]
+
+Benchmarks the provider service (node packages/provider/dist/cli.js serve) over HTTP with Basic
+auth against synthetic DNS repositories, side by side with the clone-per-request strategy of the
+Django app it replaces. Everything runs on 127.0.0.1 (a private sshd for the ssh runs, a fresh
+PostgreSQL database on 127.0.0.1:5432). Prints a table and writes JSON to bench-results/.
+
+Options:
+  --quick               short run: histories 100 and 10,000, fewer requests, 3 s load steps
+  --sizes a,b,c         history sizes in commits (default 100,10000,100000)
+  --transports x,y      file and/or ssh (default file,ssh)
+  --clients a,b         concurrent clients for the load steps (default 1,16,32,64)
+  --duration S          seconds per load step (default 10; quick 3)
+  --sequential N        sequential present+cleanup pairs per history (default 40; quick 15)
+  --no-baseline         skip the clone-per-request baseline
+  --out DIR             where to write the JSON (default bench-results)
+  --keep                keep the scratch directory (repositories, service logs)
+  --help                show this help
+
+Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres) is the
+administrative connection used to create and drop the bench database.`;
+
+function list(value: string | undefined, name: string): number[] {
+  const items = (value ?? "").split(",").map((s) => Number(s.trim()));
+  if (items.length === 0 || items.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`${name} needs a comma-separated list of positive integers`);
+  }
+  return items;
+}
+
+export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
+  const quick = argv.includes("--quick");
+  let sizes: number[] = quick ? [100, 10_000] : [100, 10_000, 100_000];
+  let transports: ("file" | "ssh")[] = ["file", "ssh"];
+  let clients: number[] = [1, 16, 32, 64];
+  let duration = quick ? 3 : 10;
+  let sequential = quick ? 15 : 40;
+  let baseline = true;
+  let outDir = "bench-results";
+  let keep = false;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    const next = (): string | undefined => {
+      i += 1;
+      return argv[i];
+    };
+    switch (arg) {
+      case "--help":
+      case "-h":
+        return "help";
+      case "--quick":
+        break;
+      case "--sizes":
+        sizes = list(next(), "--sizes");
+        break;
+      case "--transports": {
+        const t = (next() ?? "").split(",");
+        if (t.length === 0 || t.some((x) => x !== "file" && x !== "ssh"))
+          throw new Error("--transports takes file and/or ssh");
+        transports = t as ("file" | "ssh")[];
+        break;
+      }
+      case "--clients":
+        clients = list(next(), "--clients");
+        break;
+      case "--duration":
+        duration = list(next(), "--duration")[0] as number;
+        break;
+      case "--sequential":
+        sequential = list(next(), "--sequential")[0] as number;
+        break;
+      case "--no-baseline":
+        baseline = false;
+        break;
+      case "--out":
+        outDir = next() ?? outDir;
+        break;
+      case "--keep":
+        keep = true;
+        break;
+      case "--":
+        break;
+      default:
+        throw new Error(`unknown option ${arg}; see --help`);
+    }
+  }
+  if (clients.some((c) => c > 256)) throw new Error("--clients: at most 256 (load stays bounded)");
+  if (duration > 120) throw new Error("--duration: at most 120 seconds per step");
+  return { quick, sizes, transports, clients, duration, sequential, baseline, outDir, keep };
+}

@@ -1,0 +1,144 @@
+/** The real provider service as a child process, and its CLI, configured only through env. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { run } from "./exec.js";
+import { BenchClient } from "./http-client.js";
+import { freePort } from "./ports.js";
+
+export interface ServiceEnv {
+  readonly cliPath: string;
+  readonly databaseUrl: string;
+  readonly dataDir: string;
+  readonly gitRepo: string;
+  readonly sshKey?: string | undefined;
+  readonly knownHosts?: string | undefined;
+}
+
+function envFor(s: ServiceEnv, port?: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: "production",
+    APP_HOST: "127.0.0.1",
+    APP_SECRET_KEY: "bench-secret-key-0123456789abcdef",
+    POSTGRESQL_DB_CONNECT_STRING: s.databaseUrl,
+    APP_DATA_DIR: s.dataDir,
+    APP_GIT_REPO: s.gitRepo,
+    APP_LOG_LEVEL: "warn",
+  };
+  if (port !== undefined) env.APP_PORT = String(port);
+  if (s.sshKey !== undefined) env.APP_GIT_SSH_KEY = s.sshKey;
+  if (s.knownHosts !== undefined) env.APP_GIT_KNOWN_HOSTS = s.knownHosts;
+  return env;
+}
+
+export function cli(s: ServiceEnv, args: readonly string[]): Promise<string> {
+  return run(process.execPath, [s.cliPath, ...args], { env: envFor(s), timeoutMs: 120_000 });
+}
+
+export interface MetricSample {
+  readonly sum: number;
+  readonly count: number;
+}
+
+/** `<name>_sum` and `<name>_count` per label set, from Prometheus text. */
+export function parseHistogram(text: string, name: string): Map<string, MetricSample> {
+  const out = new Map<string, MetricSample>();
+  const re = new RegExp(`^${name}_(sum|count)(\\{[^}]*\\})? ([0-9.eE+-]+)$`, "gm");
+  for (const m of text.matchAll(re)) {
+    const labels = m[2] ?? "";
+    const prev = out.get(labels) ?? { sum: 0, count: 0 };
+    out.set(labels, m[1] === "sum" ? { ...prev, sum: Number(m[3]) } : { ...prev, count: Number(m[3]) });
+  }
+  return out;
+}
+
+export class RunningService {
+  private rssPeakKb = 0;
+  private sampler: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly url: string,
+    readonly logPath: string,
+  ) {}
+
+  static async start(s: ServiceEnv, logPath: string): Promise<RunningService> {
+    const port = await freePort();
+    const log = createWriteStream(logPath);
+    const child = spawn(process.execPath, [s.cliPath, "serve"], {
+      env: envFor(s, port),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    const svc = new RunningService(child, `http://127.0.0.1:${port}`, logPath);
+    const probe = new BenchClient(svc.url, undefined);
+    const deadline = Date.now() + 60_000;
+    try {
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}; see ${logPath}`);
+        const ok = await probe.get("/healthz").then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (ok) break;
+        if (Date.now() > deadline)
+          throw new Error(`service did not answer /healthz within 60 s; see ${logPath}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // Ready means the DNS clone is open, so the first measured request does not pay for it.
+      for (;;) {
+        const r = await probe.get("/readyz").catch(() => undefined);
+        if (r?.status === 200) break;
+        if (Date.now() > deadline) {
+          throw new Error(`service not ready within 60 s (${r?.body ?? "no answer"}); see ${logPath}`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      probe.close();
+    }
+    return svc;
+  }
+
+  async status(): Promise<{ rssKb: number; hwmKb: number }> {
+    const text = await readFile(`/proc/${this.child.pid}/status`, "utf8").catch(() => "");
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
+    return { rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
+  }
+
+  /** Samples RSS every 100 ms until stopSampling(); returns the peak seen. */
+  startSampling(): void {
+    this.rssPeakKb = 0;
+    this.sampler = setInterval(() => {
+      void this.status().then((s) => {
+        this.rssPeakKb = Math.max(this.rssPeakKb, s.rssKb);
+      });
+    }, 100);
+  }
+
+  stopSampling(): number {
+    if (this.sampler) clearInterval(this.sampler);
+    return this.rssPeakKb;
+  }
+
+  async metrics(): Promise<string> {
+    const c = new BenchClient(this.url, undefined);
+    try {
+      return (await c.get("/metrics")).body;
+    } finally {
+      c.close();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
