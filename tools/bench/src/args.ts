@@ -33,7 +33,8 @@ Options:
   --help                show this help
 
 Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres) is the
-administrative connection used to create and drop the bench database.`;
+administrative connection used to create and drop the bench database. BENCH_SERVICE_NODE_OPTIONS,
+when set, becomes the service's NODE_OPTIONS (to compare runtime flags).`;
 
 function list(value: string | undefined, name: string): number[] {
   const items = (value ?? "").split(",").map((s) => Number(s.trim()));

@@ -28,6 +28,8 @@ function envFor(s: ServiceEnv, port?: number): NodeJS.ProcessEnv {
     APP_LOG_LEVEL: "warn",
   };
   if (port !== undefined) env.APP_PORT = String(port);
+  // To compare runtime flags (e.g. --max-semi-space-size) without editing the bench.
+  if (process.env.BENCH_SERVICE_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS;
   if (s.sshKey !== undefined) env.APP_GIT_SSH_KEY = s.sshKey;
   if (s.knownHosts !== undefined) env.APP_GIT_KNOWN_HOSTS = s.knownHosts;
   return env;

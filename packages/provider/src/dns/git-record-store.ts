@@ -248,8 +248,9 @@ export class GitRecordStore implements RecordStore {
         { err: error.message, changes: unsettled.length },
         "DNS batch failed; callers get an error",
       );
-      for (const p of unsettled) settle(p, error);
+      // Clean first, so that when a caller hears of the failure nothing half-done is left.
       await this.restoreClean();
+      for (const p of unsettled) settle(p, error);
     } finally {
       const timing: BatchTiming = {
         size: batch.length,
