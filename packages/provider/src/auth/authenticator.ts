@@ -77,9 +77,10 @@ export class Authenticator {
     let ok = false;
     let cached = false;
     if (found) {
-      cached = this.cache.has(creds.username, creds.password, found.user.password);
-      ok = cached || (await verifyPassword(creds.password, found.user.password));
-      if (ok && !cached) this.cache.remember(creds.username, creds.password, found.user.password);
+      const stored = found.user.password;
+      ({ ok, cached } = await this.cache.check(creds.username, creds.password, stored, () =>
+        verifyPassword(creds.password, stored),
+      ));
     } else {
       // Spend comparable time on unknown users so timing does not reveal which names exist.
       await verifyPassword(creds.password, UNKNOWN_USER_HASH);

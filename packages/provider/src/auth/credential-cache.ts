@@ -10,6 +10,7 @@ import { createHmac, randomBytes } from "node:crypto";
 export class CredentialCache {
   private readonly key = randomBytes(32);
   private readonly entries = new Map<string, number>();
+  private readonly inflight = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly maxEntries = 10_000,
@@ -27,8 +28,7 @@ export class CredentialCache {
       .digest("base64");
   }
 
-  has(username: string, password: string, storedHash: string): boolean {
-    const k = this.keyFor(username, password, storedHash);
+  private fresh(k: string): boolean {
     const expires = this.entries.get(k);
     if (expires === undefined) return false;
     if (expires <= this.now()) {
@@ -38,8 +38,29 @@ export class CredentialCache {
     return true;
   }
 
-  remember(username: string, password: string, storedHash: string): void {
+  /**
+   * Answers from the cache, or runs `verify` — once per credential at a time: concurrent requests
+   * with the same not-yet-cached credentials share one KDF run instead of each paying for it.
+   */
+  async check(
+    username: string,
+    password: string,
+    storedHash: string,
+    verify: () => Promise<boolean>,
+  ): Promise<{ ok: boolean; cached: boolean }> {
     const k = this.keyFor(username, password, storedHash);
+    if (this.fresh(k)) return { ok: true, cached: true };
+    let pending = this.inflight.get(k);
+    if (!pending) {
+      pending = verify().finally(() => this.inflight.delete(k));
+      this.inflight.set(k, pending);
+    }
+    const ok = await pending;
+    if (ok) this.store(k);
+    return { ok, cached: false };
+  }
+
+  private store(k: string): void {
     this.entries.delete(k);
     this.entries.set(k, this.now() + this.ttlMs);
     // Map keeps insertion order: the first key is the oldest.
