@@ -64,8 +64,15 @@ export function pnpmDeployProd(repoRoot: string, packageName: string, dir: strin
   };
 }
 
+/** Paths whose changes make a different image; the same set turbo hashes for the rock's build. */
+export const IMAGE_INPUT_PATHS = ["packages/provider", "packages/rock", "pnpm-lock.yaml"] as const;
+
+/**
+ * Time of the last commit that touched the image's inputs: a commit elsewhere (docs, the charm)
+ * keeps the same `created`, so a cached build and a fresh one give the same digests.
+ */
 export function gitCommitTime(repoRoot: string): Command {
-  return { file: "git", args: ["log", "-1", "--format=%ct"], cwd: repoRoot };
+  return { file: "git", args: ["log", "-1", "--format=%ct", "--", ...IMAGE_INPUT_PATHS], cwd: repoRoot };
 }
 
 export function rockcraftPack(projectDir: string): Command {

@@ -21,7 +21,7 @@ export async function providerVersion(repoRoot: string): Promise<string> {
   return manifest.version;
 }
 
-/** SOURCE_DATE_EPOCH when set (https://reproducible-builds.org/specs/source-date-epoch/), else the last commit. */
+/** SOURCE_DATE_EPOCH when set (https://reproducible-builds.org/specs/source-date-epoch/), else the last commit of the inputs. */
 export async function createdTime(repoRoot: string, env: NodeJS.ProcessEnv): Promise<string> {
   const fromEnv = env.SOURCE_DATE_EPOCH;
   if (fromEnv !== undefined && fromEnv !== "") return createdFromEpoch(Number(fromEnv));

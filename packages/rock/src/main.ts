@@ -23,7 +23,7 @@ Options:
   -h, --help          show this help
 
 Environment:
-  SOURCE_DATE_EPOCH   image creation time (default: time of the last git commit)
+  SOURCE_DATE_EPOCH   image creation time (default: last commit touching the provider, the rock or the lockfile)
 
 The native build needs apt-get (Debian 12 sources), dpkg-deb, GNU tar, strip, npm and pnpm.
 The same inputs always give the same digests.
