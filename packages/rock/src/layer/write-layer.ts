@@ -84,21 +84,27 @@ async function addEntry(pack: tarStream.Pack, entry: LayerEntry): Promise<void> 
   });
 }
 
+/** Adds every entry to the tar stream, then ends it; on failure the stream is destroyed too. */
+async function feedEntries(
+  pack: ReturnType<typeof tarStream.pack>,
+  entries: readonly LayerEntry[],
+): Promise<void> {
+  try {
+    for (const entry of entries) await addEntry(pack, entry);
+    pack.finalize();
+  } catch (error) {
+    pack.destroy(error as Error);
+    throw error;
+  }
+}
+
 /** Writes entries (already sorted) as a gzipped tar at outPath and returns its digests. */
 export async function writeLayer(entries: readonly LayerEntry[], outPath: string): Promise<LayerBlob> {
   const pack = tarStream.pack();
   const uncompressed = new Digest();
   const compressed = new Digest();
   const temp = `${outPath}.partial`;
-  const feeding = (async () => {
-    try {
-      for (const entry of entries) await addEntry(pack, entry);
-      pack.finalize();
-    } catch (error) {
-      pack.destroy(error as Error);
-      throw error;
-    }
-  })();
+  const feeding = feedEntries(pack, entries);
   await Promise.all([
     pipeline(pack, uncompressed, createGzip({ level: GZIP_LEVEL }), compressed, createWriteStream(temp)),
     feeding,
@@ -121,15 +127,7 @@ export async function writePlainTar(
   const pack = tarStream.pack();
   const digest = new Digest();
   const temp = `${outPath}.partial`;
-  const feeding = (async () => {
-    try {
-      for (const entry of entries) await addEntry(pack, entry);
-      pack.finalize();
-    } catch (error) {
-      pack.destroy(error as Error);
-      throw error;
-    }
-  })();
+  const feeding = feedEntries(pack, entries);
   await Promise.all([pipeline(pack, digest, createWriteStream(temp)), feeding]);
   await rename(temp, outPath);
   return { digest: `sha256:${digest.hash.digest("hex")}`, size: digest.bytes };
