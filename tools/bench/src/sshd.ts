@@ -1,14 +1,12 @@
 /**
- * A private OpenSSH server on 127.0.0.1 (own config, host key and authorized_keys in the scratch
- * dir), run in the foreground as a child, for the ssh half of the bench.
+ * The ssh half of the bench: the shared loopback sshd, logging in a plain-shell account that owns
+ * the bench's repositories.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
+import { chmod } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
+import { startLoopbackSshd } from "@httprequest-lego-provider/loopback-sshd";
 import { run } from "./exec.js";
-import { freePort } from "./ports.js";
 
 export interface Sshd {
   /** Makes these repositories (and the path to them) usable by the ssh user. */
@@ -20,24 +18,6 @@ export interface Sshd {
   readonly clientKey: string;
   readonly clientKeyFile: string;
   stop(): Promise<void>;
-}
-
-async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`sshd exited: ${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd did not listen on ${port}: ${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**
@@ -67,50 +47,17 @@ async function sshUser(): Promise<string> {
 }
 
 export async function startSshd(dir: string): Promise<Sshd> {
-  await mkdir(dir, { recursive: true });
-  await mkdir("/run/sshd", { recursive: true, mode: 0o755 });
-  for (const name of ["host_key", "client_key"]) {
-    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f", join(dir, name)]);
-  }
-  const hostPub = (await readFile(join(dir, "host_key.pub"), "utf8")).trim().split(" ").slice(0, 2).join(" ");
-  const clientPub = (await readFile(join(dir, "client_key.pub"), "utf8")).trim();
-  await writeFile(join(dir, "authorized_keys"), `${clientPub}\n`, { mode: 0o600 });
-  const port = await freePort();
   const user = await sshUser();
+  // Many concurrent pushes open many sessions at once.
+  const sshd = await startLoopbackSshd(dir, {
+    user,
+    extraConfig: ["MaxStartups 200:30:400", "MaxSessions 100"],
+  });
   // The server reads authorized_keys as that user.
   for (let d = dir; d !== dirname(d); d = dirname(d)) {
     if (d.startsWith("/tmp/") || d === dir) await chmod(d, 0o711).catch(() => undefined);
   }
-  await chmod(join(dir, "authorized_keys"), 0o644);
-  const knownHosts = `[127.0.0.1]:${port} ${hostPub}\n`;
-  await writeFile(join(dir, "known_hosts"), knownHosts, { mode: 0o600 });
-  // Debian's stock settings otherwise (no PAM here: nothing to set up for a private server).
-  const config = [
-    `Port ${port}`,
-    "ListenAddress 127.0.0.1",
-    `HostKey ${join(dir, "host_key")}`,
-    "PidFile none",
-    `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-    "StrictModes no",
-    "UsePAM no",
-    "PasswordAuthentication no",
-    "KbdInteractiveAuthentication no",
-    "PermitRootLogin prohibit-password",
-    `AllowUsers ${user}`,
-    "MaxStartups 200:30:400",
-    "MaxSessions 100",
-    "LogLevel ERROR",
-    "",
-  ].join("\n");
-  await writeFile(join(dir, "sshd_config"), config);
-  let output = "";
-  const child = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", join(dir, "sshd_config")], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    output = (output + d.toString()).slice(-4000);
-  });
-  await waitForPort(port, child, () => output);
+  await chmod(sshd.authorizedKeysFile, 0o644);
   return {
     grant: async (...paths: string[]) => {
       for (const p of paths) {
@@ -119,17 +66,12 @@ export async function startSshd(dir: string): Promise<Sshd> {
           await chmod(d, 0o711).catch(() => undefined);
       }
     },
-    port,
+    port: sshd.port,
     user,
-    knownHosts,
-    knownHostsFile: join(dir, "known_hosts"),
-    clientKey: await readFile(join(dir, "client_key"), "utf8"),
-    clientKeyFile: join(dir, "client_key"),
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    },
+    knownHosts: sshd.knownHosts,
+    knownHostsFile: sshd.knownHostsFile,
+    clientKey: sshd.clientKey,
+    clientKeyFile: sshd.clientKeyFile,
+    stop: () => sshd.stop(),
   };
 }
