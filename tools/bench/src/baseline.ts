@@ -36,6 +36,7 @@ export async function baselinePresent(
   zoneFile: string,
   owner: string,
   value: string,
+  /** performance.now() after which a rejected push is no longer retried. */
   deadline: number,
 ): Promise<BaselineResult> {
   const start = performance.now();
@@ -57,7 +58,7 @@ export async function baselinePresent(
     } catch (err) {
       const rejected =
         err instanceof CommandError && /rejected|fetch first|non-fast-forward/.test(err.stderr);
-      if (!rejected || Date.now() > deadline) throw err;
+      if (!rejected || performance.now() > deadline) throw err;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

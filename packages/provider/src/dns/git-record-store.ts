@@ -21,6 +21,17 @@ import { type GitRemote, parseGitRemote } from "./git-remote.js";
 import { GitCommandError, GitRunner, gitEnvironment } from "./git-runner.js";
 import { prepareSsh, type SshSecrets, type SshSetup } from "./git-ssh.js";
 import { type GitStoreMetrics, gitStoreMetrics } from "./git-store-metrics.js";
+import {
+  commitBody,
+  type GitObject,
+  gitObject,
+  parseTree,
+  replaceBlobs,
+  serializeTree,
+  type TreeEntry,
+} from "./git-wire/git-objects.js";
+import { buildPackFile } from "./git-wire/pack-file.js";
+import { pushWithReceivePack, type ReceivePackCommand, receivePackCommand } from "./git-wire/receive-pack.js";
 import { parsePushPorcelain } from "./push-result.js";
 import type { RecordStore, StoreHealth, StoreResult } from "./record-store.js";
 import type { RemoteLock } from "./remote-lock.js";
@@ -73,6 +84,17 @@ interface PendingChange {
 
 type PushOutcome = { ok: true } | { ok: false; failure: GitFailure };
 
+/** The remote tip our next commit builds on, kept in memory between fetches (direct pushes). */
+interface Base {
+  readonly commit: string;
+  readonly tree: readonly TreeEntry[];
+}
+
+interface ZoneWrite {
+  readonly fileName: string;
+  readonly text: string;
+}
+
 type ChangeOutcome = { kind: "changed" } | { kind: "noop" } | { kind: "error"; error: Error };
 
 /**
@@ -84,6 +106,7 @@ const AUTHOR_EMAIL = "httprequest-lego-provider@localhost";
 const HEALTH_FRESH_MS = 60_000;
 const HEALTH_RETRY_MS = 5_000;
 const MAINTENANCE_EVERY = 500;
+const PUSH_TIMEOUT_MS = 60_000;
 
 class PhaseClock {
   readonly ms = { lock: 0, fetch: 0, edit: 0, commit: 0, push: 0 };
@@ -115,6 +138,13 @@ export class GitRecordStore implements RecordStore {
   private git: GitRunner | undefined;
   private ssh: SshSetup | undefined;
   private branch: string | undefined;
+  /**
+   * file:// and ssh remotes in SHA-1 format are pushed by speaking to receive-pack directly
+   * with objects built in process; anything else goes through `git commit` and `git push`.
+   */
+  private receivePack: ReceivePackCommand | undefined;
+  private gitEnv: Record<string, string> = {};
+  private base: Base | undefined;
   /** True when the local clone may be behind the remote (start, after a failure). */
   private stale = true;
   private closing = false;
@@ -277,7 +307,6 @@ export class GitRecordStore implements RecordStore {
     batch: PendingChange[],
     clock: PhaseClock,
   ): Promise<{ pushed: boolean; attempts: number }> {
-    const git = this.requireGit();
     let fresh = false;
     if (this.stale) {
       await clock.time("fetch", () => this.fetchTip());
@@ -286,7 +315,7 @@ export class GitRecordStore implements RecordStore {
     let attempts = 0;
     for (;;) {
       const pending = batch.filter((p) => !p.settled);
-      const { outcomes, files } = await clock.time("edit", () => this.applyChanges(pending));
+      const { outcomes, writes } = await clock.time("edit", () => this.applyChanges(pending));
       const doubtful = [...outcomes.values()].some((o) => o.kind !== "changed");
       if (doubtful && !fresh) {
         // "Nothing to do" or "no such zone" may only mean our clone is behind: look again.
@@ -295,7 +324,7 @@ export class GitRecordStore implements RecordStore {
         continue;
       }
       for (const [p, o] of outcomes) if (o.kind === "error") settle(p, o.error);
-      if (files.length === 0) {
+      if (writes.length === 0) {
         for (const [p, o] of outcomes) if (o.kind !== "error") settle(p, { commit: undefined });
         return { pushed: false, attempts };
       }
@@ -303,14 +332,18 @@ export class GitRecordStore implements RecordStore {
       const message = commitMessage(
         [...outcomes].filter(([, o]) => o.kind === "changed").map(([p]) => p.change),
       );
-      await clock.time("commit", () => git.run(["commit", "--no-verify", "-m", message, "--", ...files]));
-      const commit = await this.headCommit();
-      let pushed = await clock.time("push", () => this.push());
+      const landing =
+        this.receivePack === undefined
+          ? await this.commitAndPushWithGit(writes, message, clock)
+          : await this.commitAndPushDirect(this.receivePack, writes, message, clock);
+      const commit = landing.commit;
+      let pushed = landing.pushed;
       if (!pushed.ok && pushed.failure.kind !== "rejected" && (await this.remoteTipIs(commit))) {
         // The push failed after the remote took it (e.g. the connection dropped on the way back).
         pushed = { ok: true };
       }
       if (pushed.ok) {
+        if (landing.base !== undefined) this.base = landing.base;
         this.batchesSinceMaintenance += 1;
         for (const [p, o] of outcomes) {
           if (o.kind !== "error") settle(p, { commit: o.kind === "changed" ? commit : undefined });
@@ -336,7 +369,7 @@ export class GitRecordStore implements RecordStore {
   /** Edits the working tree; returns each change's outcome and the files that now differ. */
   private async applyChanges(
     pending: PendingChange[],
-  ): Promise<{ outcomes: Map<PendingChange, ChangeOutcome>; files: string[] }> {
+  ): Promise<{ outcomes: Map<PendingChange, ChangeOutcome>; writes: ZoneWrite[] }> {
     const outcomes = new Map<PendingChange, ChangeOutcome>();
     const zones = zonesFromFileNames(await readdir(this.cloneDir));
     const byFile = new Map<string, { zone: string; items: PendingChange[] }>();
@@ -356,7 +389,7 @@ export class GitRecordStore implements RecordStore {
     const texts = await Promise.all(
       groups.map(([fileName]) => readFile(join(this.cloneDir, fileName), ZONE_FILE_ENCODING)),
     );
-    const writes: { fileName: string; text: string }[] = [];
+    const writes: ZoneWrite[] = [];
     for (const [index, [fileName, { zone, items }]] of groups.entries()) {
       const original = texts[index] as string;
       const valid: PendingChange[] = [];
@@ -389,16 +422,112 @@ export class GitRecordStore implements RecordStore {
     await Promise.all(
       writes.map((w) => writeFile(join(this.cloneDir, w.fileName), w.text, ZONE_FILE_ENCODING)),
     );
-    const files = writes.map((w) => w.fileName);
     // Keep arrival order so the commit message lists changes as they came.
     const ordered = new Map<PendingChange, ChangeOutcome>();
     for (const p of pending) ordered.set(p, outcomes.get(p) as ChangeOutcome);
-    return { outcomes: ordered, files };
+    return { outcomes: ordered, writes };
   }
 
   private zoneFileError(fileName: string, err: unknown): Error {
     const detail = err instanceof ZoneFileError ? err.message : String(err);
     return new DnsBackendError(`Zone file ${fileName} in the DNS repository cannot be edited: ${detail}`);
+  }
+
+  /** The portable path: `git commit` of the edited files, then `git push`. */
+  private async commitAndPushWithGit(
+    writes: readonly ZoneWrite[],
+    message: string,
+    clock: PhaseClock,
+  ): Promise<{ commit: string; pushed: PushOutcome; base: undefined }> {
+    const git = this.requireGit();
+    const files = writes.map((w) => w.fileName);
+    await clock.time("commit", () => git.run(["commit", "--no-verify", "-m", message, "--", ...files]));
+    const commit = await this.headCommit();
+    const pushed = await clock.time("push", () => this.push());
+    return { commit, pushed, base: undefined };
+  }
+
+  /**
+   * The fast path: blob, tree and commit built in memory on top of the last known remote tip,
+   * sent straight to the remote's receive-pack. The local clone's refs are not moved: the next
+   * fetch brings them (and the objects) up to the remote, and `base` is the truth until then.
+   */
+  private async commitAndPushDirect(
+    command: ReceivePackCommand,
+    writes: readonly ZoneWrite[],
+    message: string,
+    clock: PhaseClock,
+  ): Promise<{ commit: string; pushed: PushOutcome; base: Base }> {
+    const base = this.base;
+    if (base === undefined)
+      throw new DnsBackendError("The DNS repository is not open", { unavailable: true });
+    const start = performance.now();
+    const objects: GitObject[] = [];
+    const blobs = new Map<string, string>();
+    for (const w of writes) {
+      const blob = gitObject("blob", Buffer.from(w.text, ZONE_FILE_ENCODING));
+      objects.push(blob);
+      blobs.set(w.fileName, blob.id);
+    }
+    const tree = replaceBlobs(base.tree, blobs);
+    const treeObject = gitObject("tree", serializeTree(tree));
+    const who = { name: this.remote.authorName, email: AUTHOR_EMAIL, when: new Date() };
+    const commit = gitObject(
+      "commit",
+      commitBody({ tree: treeObject.id, parents: [base.commit], author: who, committer: who, message }),
+    );
+    objects.push(treeObject, commit);
+    clock.ms.commit += performance.now() - start;
+
+    const ref = `refs/heads/${this.branch}`;
+    const pushStart = performance.now();
+    const result = await pushWithReceivePack({
+      command,
+      env: this.gitEnv,
+      ref,
+      oldId: base.commit,
+      newId: commit.id,
+      pack: () => buildPackFile(objects),
+      timeoutMs: PUSH_TIMEOUT_MS,
+    });
+    const ms = performance.now() - pushStart;
+    clock.ms.push += ms;
+    const seconds = ms / 1000;
+    const next: Base = { commit: commit.id, tree };
+    switch (result.status) {
+      case "updated":
+        this.metrics.pushDuration.observe({ outcome: "ok" }, seconds);
+        this.contact();
+        return { commit: commit.id, pushed: { ok: true }, base: next };
+      case "stale":
+        this.metrics.pushDuration.observe({ outcome: "rejected" }, seconds);
+        this.contact();
+        return {
+          commit: commit.id,
+          pushed: { ok: false, failure: { kind: "rejected", summary: "[rejected] (fetch first)" } },
+          base: next,
+        };
+      case "refused": {
+        this.metrics.pushDuration.observe({ outcome: "rejected" }, seconds);
+        this.contact();
+        const race = /lock|incorrect old value|failed to update|expected/.test(result.reason);
+        const summary = race
+          ? `[remote rejected] (${result.reason})`
+          : `the server refused the push: ${result.reason}`;
+        return {
+          commit: commit.id,
+          pushed: { ok: false, failure: { kind: race ? "rejected" : "other", summary } },
+          base: next,
+        };
+      }
+      case "failed":
+        this.metrics.pushDuration.observe({ outcome: "error" }, seconds);
+        return {
+          commit: commit.id,
+          pushed: { ok: false, failure: classifyGitFailure(result.output) },
+          base: next,
+        };
+    }
   }
 
   private async push(): Promise<PushOutcome> {
@@ -453,6 +582,12 @@ export class GitRecordStore implements RecordStore {
       await this.clone(parent, env);
     }
     this.git = new GitRunner(this.cloneDir, env);
+    this.gitEnv = env;
+    const format = (await this.git.run(["rev-parse", "--show-object-format"])).trim();
+    this.receivePack =
+      this.remote.transport !== "https" && format === "sha1"
+        ? receivePackCommand(this.remote.url, env.GIT_SSH_COMMAND)
+        : undefined;
     await this.fetchTip();
     this.log.info({ branch: this.branch, dir: this.cloneDir }, "DNS repository ready");
   }
@@ -543,6 +678,10 @@ export class GitRecordStore implements RecordStore {
       `+refs/heads/${this.branch}:${tracking}`,
     ]);
     await git.run(["reset", "--hard", tracking]);
+    if (this.receivePack !== undefined) {
+      const [commit, treeId] = (await git.run(["rev-parse", "HEAD", "HEAD^{tree}"])).trim().split("\n");
+      this.base = { commit: commit as string, tree: parseTree(await git.catFile("tree", treeId as string)) };
+    }
     this.stale = false;
     this.contact();
   }

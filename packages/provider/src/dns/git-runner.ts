@@ -94,6 +94,21 @@ export class GitRunner {
     }).env({ ...env });
   }
 
+  /** `git cat-file <type> <object>` as bytes (trees are binary). */
+  async catFile(type: "tree" | "commit" | "blob", object: string): Promise<Buffer> {
+    const args = [type, object];
+    try {
+      return await this.git.binaryCatFile(args);
+    } catch (err) {
+      throw new GitCommandError(
+        ["cat-file", ...args],
+        undefined,
+        "",
+        err instanceof Error ? err.message : String(err),
+      );
+    }
+  }
+
   /** Runs `git <args>` and returns stdout; throws GitCommandError on any failure. */
   async run(args: readonly string[]): Promise<string> {
     try {
