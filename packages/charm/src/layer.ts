@@ -6,6 +6,7 @@ import {
   HEALTH_CHECK,
   KNOWN_HOSTS_PATH,
   NODE,
+  NODE_FLAGS,
   PORT,
   RUN_GID,
   RUN_UID,
@@ -55,7 +56,7 @@ export function desiredLayer(
       [SERVICE]: {
         override: "replace",
         summary: "lego httpreq DNS-01 provider",
-        command: `${NODE} ${CLI} serve`,
+        command: [NODE, ...NODE_FLAGS, CLI, "serve"].join(" "),
         startup: "enabled",
         "working-dir": WORKING_DIR,
         user: RUN_USER,

@@ -1,7 +1,16 @@
+import { SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
 import { describe, expect, it } from "vitest";
 import type { CharmConfig } from "../src/config.js";
 import { desiredEnvironment, desiredLayer, planSatisfies } from "../src/layer.js";
 import type { Plan } from "../src/pebble/types.js";
+import { NODE_FLAGS } from "../src/workload.js";
+
+// The bench measures memory with the provider's flags; the charm must start the service the same way.
+describe("the service command", () => {
+  it("uses the provider's V8 flags", () => {
+    expect(NODE_FLAGS).toEqual(SERVICE_NODE_FLAGS);
+  });
+});
 
 const SSH: CharmConfig = {
   gitRepo: { url: "git+ssh://git@h/x.git@main", transport: "ssh", host: "h", port: 22 },
@@ -62,7 +71,7 @@ describe("planSatisfies", () => {
         p.services = {
           "httprequest-lego-provider": {
             override: "replace",
-            command: "/usr/bin/node /app/dist/cli.js serve",
+            command: "/usr/bin/node --max-semi-space-size=4 /app/dist/cli.js serve",
           },
         };
         delete p.checks;

@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import {
   APP_DIR,
   CLI_PATH,
+  NODE_FLAGS,
   NODE_PATH,
   RUN_USER,
   SERVICE_ENVIRONMENT,
@@ -24,7 +25,7 @@ export function pebbleService(): PebbleService {
   return {
     override: "replace",
     summary: SUMMARY,
-    command: `${NODE_PATH} ${CLI_PATH} serve`,
+    command: [NODE_PATH, ...NODE_FLAGS, CLI_PATH, "serve"].join(" "),
     startup: "enabled",
     user: RUN_USER.name,
     "working-dir": APP_DIR,

@@ -67,7 +67,12 @@ describe("the root filesystem unpacked by skopeo copy (digests re-verified) and 
       process: { user: { uid: number; gid: number }; args: string[]; cwd: string };
     };
     if (isRoot) expect(spec.process.user).toMatchObject({ uid: 584792, gid: 584792 });
-    expect(spec.process.args).toEqual(["/usr/bin/node", "/app/dist/cli.js", "serve"]);
+    expect(spec.process.args).toEqual([
+      "/usr/bin/node",
+      "--max-semi-space-size=4",
+      "/app/dist/cli.js",
+      "serve",
+    ]);
     expect(spec.process.cwd).toBe("/app");
   });
 
@@ -78,7 +83,7 @@ describe("the root filesystem unpacked by skopeo copy (digests re-verified) and 
     expect(Object.keys(layer.services)).toEqual([SERVICE_NAME]);
     expect(layer.services[SERVICE_NAME]).toMatchObject({
       override: "replace",
-      command: "/usr/bin/node /app/dist/cli.js serve",
+      command: "/usr/bin/node --max-semi-space-size=4 /app/dist/cli.js serve",
       startup: "enabled",
       user: "_daemon_",
       "working-dir": "/app",

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { pebbleService } from "../src/pebble-layer.js";
 import { imageEnv, inImage } from "./support/in-image.js";
 import { freePort, waitFor } from "./support/net.js";
 import { type Sshd, startSshd } from "./support/sshd.js";
@@ -158,7 +159,8 @@ describe.runIf(isRoot).each([fileRemote(), sshRemote()])(
       cli("create-user", "lego", "--password", password);
       cli("allow-domains", "lego", "--domains", "example.com");
 
-      const command = inImage(rootfs, ["/usr/bin/node", "/app/dist/cli.js", "serve"]);
+      // The Pebble layer's own command, flags and all, run by the image's Node.
+      const command = inImage(rootfs, pebbleService().command.split(" "));
       service = spawn(command.file, command.args, { env, stdio: ["ignore", "pipe", "pipe"] });
       const collect = (chunk: Buffer) => {
         output += chunk.toString();

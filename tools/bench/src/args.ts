@@ -33,8 +33,9 @@ Options:
   --help                show this help
 
 Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres) is the
-administrative connection used to create and drop the bench database. BENCH_SERVICE_NODE_OPTIONS,
-when set, becomes the service's NODE_OPTIONS (to compare runtime flags).`;
+administrative connection used to create and drop the bench database. The service runs with the
+V8 flags it runs with in production (SERVICE_NODE_FLAGS in packages/provider/src/runtime-flags.ts);
+BENCH_SERVICE_NODE_FLAGS, when set (space-separated, may be empty), replaces them to compare.`;
 
 function list(value: string | undefined, name: string): number[] {
   const items = (value ?? "").split(",").map((s) => Number(s.trim()));

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
 import { run } from "./exec.js";
 import { BenchClient } from "./http-client.js";
 import { freePort } from "./ports.js";
@@ -28,11 +29,19 @@ function envFor(s: ServiceEnv, port?: number): NodeJS.ProcessEnv {
     APP_LOG_LEVEL: "warn",
   };
   if (port !== undefined) env.APP_PORT = String(port);
-  // To compare runtime flags (e.g. --max-semi-space-size) without editing the bench.
-  if (process.env.BENCH_SERVICE_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS;
   if (s.sshKey !== undefined) env.APP_GIT_SSH_KEY = s.sshKey;
   if (s.knownHosts !== undefined) env.APP_GIT_KNOWN_HOSTS = s.knownHosts;
   return env;
+}
+
+/**
+ * The V8 flags the service runs with: the production ones, unless BENCH_SERVICE_NODE_FLAGS
+ * (space-separated, may be empty) replaces them to compare alternatives.
+ */
+export function serviceNodeFlags(): string[] {
+  const override = process.env.BENCH_SERVICE_NODE_FLAGS;
+  if (override === undefined) return [...SERVICE_NODE_FLAGS];
+  return override.split(/\s+/).filter((f) => f !== "");
 }
 
 export function cli(s: ServiceEnv, args: readonly string[]): Promise<string> {
@@ -69,7 +78,7 @@ export class RunningService {
   static async start(s: ServiceEnv, logPath: string): Promise<RunningService> {
     const port = await freePort();
     const log = createWriteStream(logPath);
-    const child = spawn(process.execPath, [s.cliPath, "serve"], {
+    const child = spawn(process.execPath, [...serviceNodeFlags(), s.cliPath, "serve"], {
       env: envFor(s, port),
       stdio: ["ignore", "pipe", "pipe"],
     });
