@@ -16,7 +16,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { DnsBackendError, ZoneNotConfiguredError } from "../errors.js";
-import { classifyGitFailure, type GitFailure } from "./git-failure.js";
+import { classifyGitFailure, type GitFailure, redactUrls } from "./git-failure.js";
 import { type GitRemote, parseGitRemote } from "./git-remote.js";
 import { GitCommandError, GitRunner, gitEnvironment } from "./git-runner.js";
 import { prepareSsh, type SshSecrets, type SshSetup } from "./git-ssh.js";
@@ -467,7 +467,8 @@ export class GitRecordStore implements RecordStore {
     for (const w of writes) {
       const blob = gitObject("blob", Buffer.from(w.text, ZONE_FILE_ENCODING));
       objects.push(blob);
-      blobs.set(w.fileName, blob.id);
+      // Tree entry names are kept as latin1 bytes; readdir gave us the name decoded as UTF-8.
+      blobs.set(Buffer.from(w.fileName, "utf8").toString("latin1"), blob.id);
     }
     const tree = replaceBlobs(base.tree, blobs);
     const treeObject = gitObject("tree", serializeTree(tree));
@@ -511,9 +512,10 @@ export class GitRecordStore implements RecordStore {
         this.metrics.pushDuration.observe({ outcome: "rejected" }, seconds);
         this.contact();
         const race = /lock|incorrect old value|failed to update|expected/.test(result.reason);
+        const said = hookMessage(result.output);
         const summary = race
           ? `[remote rejected] (${result.reason})`
-          : `the server refused the push: ${result.reason}`;
+          : `the server refused the push: ${result.reason}${said === undefined ? "" : ` (${said})`}`;
         return {
           commit: commit.id,
           pushed: { ok: false, failure: { kind: race ? "rejected" : "other", summary } },
@@ -762,6 +764,16 @@ function settle(p: PendingChange, result: StoreResult | Error): void {
   p.settled = true;
   if (result instanceof Error) p.reject(result);
   else p.resolve(result);
+}
+
+/** The last thing a refusing hook printed (its reason, usually), without git's own lines. */
+function hookMessage(output: string): string | undefined {
+  const lines = output
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^remote:\s*/, "").trim())
+    .filter((l) => l !== "" && !/^(error|fatal|hint|To |!)/.test(l));
+  const last = lines.at(-1);
+  return last === undefined ? undefined : redactUrls(last).slice(0, 200);
 }
 
 function commitMessage(changes: readonly TxtChange[]): string {

@@ -255,6 +255,7 @@ describe("GitRecordStore bytes and readiness", () => {
       repo: `file://${bare}`,
       dataDir: join(dir, "data"),
       logger: silentLogger,
+      now: () => new Date("2026-11-25T12:00:00Z"),
     });
     stores.push(store);
     await store.present("_acme-challenge.example.com", "bytes");
@@ -273,6 +274,21 @@ describe("GitRecordStore bytes and readiness", () => {
       "latin1",
     );
     expect(after.equals(expected)).toBe(true);
+  });
+
+  it("edits a zone file whose name is not ASCII (a UTF-8 name in the repository)", async () => {
+    const dir = await makeTempDir("case-", scratch);
+    const bare = await makeBareRepo(dir, ["b\u00fccher.example"]);
+    const store = createGitRecordStore({
+      repo: `file://${bare}`,
+      dataDir: join(dir, "data"),
+      logger: silentLogger,
+    });
+    stores.push(store);
+    await store.present("_acme-challenge.b\u00fccher.example", "umlaut");
+    expect(await remoteFile(bare, "b\u00fccher.example.domain")).toContain(
+      '_acme-challenge 600 IN TXT "umlaut"',
+    );
   });
 
   it("becomes ready again when the remote comes back, without any request", async () => {
@@ -329,6 +345,8 @@ describe("GitRecordStore push results", () => {
     const err = await store.present("_acme-challenge.example.com", "refused").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DnsBackendError);
     expect((err as Error).message).toMatch(/refused the push.*pre-receive hook declined/);
+    // the hook's own words reach the operator
+    expect((err as Error).message).toContain("branch is frozen");
     expect(await remoteFile(bare, "example.com.domain")).toBe(before);
     expect(await registry.metrics()).toContain("hlp_git_push_retries_total 0");
     expect(await git(["status", "--porcelain"], store.cloneDir)).toBe("");

@@ -26,6 +26,8 @@ export function parseAdvertisement(lines: readonly Buffer[]): Advertisement {
   const capabilities = new Set<string>();
   for (const [index, payload] of lines.entries()) {
     let text = pktText(payload);
+    // A shallow remote lists its shallow boundary commits; they do not concern a push on top.
+    if (/^shallow [0-9a-f]{40,64}$/.test(text)) continue;
     if (index === 0) {
       const nul = text.indexOf("\0");
       if (nul >= 0) {
@@ -110,7 +112,8 @@ export function receivePackCommand(url: string, sshCommand: string | undefined):
     const remote = `git-receive-pack ${shellQuote(path)}`;
     return {
       file: "/bin/sh",
-      args: ["-c", `${sshCommand ?? "ssh"} "$@"`, "ssh", ...port, target, remote],
+      // exec: ssh replaces the shell, so a timeout's kill reaches ssh itself.
+      args: ["-c", `exec ${sshCommand ?? "ssh"} "$@"`, "ssh", ...port, target, remote],
     };
   }
   throw new ReceivePackProtocolError(`no direct receive-pack for ${parsed.protocol} URLs`);
@@ -134,12 +137,13 @@ export type ReceivePackResult =
   | { readonly status: "updated" }
   /** The ref is not at oldId (someone pushed first); nothing was sent. */
   | { readonly status: "stale"; readonly remoteId: string | undefined }
-  /** The remote refused the update; `reason` is its own words. */
-  | { readonly status: "refused"; readonly reason: string }
+  /** The remote refused the update; `reason` is its own words, `output` what its hooks said. */
+  | { readonly status: "refused"; readonly reason: string; readonly output: string }
   /** The push did not complete or its outcome is unknown; `output` is what the process said. */
   | { readonly status: "failed"; readonly output: string };
 
 const AGENT = "agent=httprequest-lego-provider";
+const MAX_STDERR_BYTES = 64 * 1024;
 
 export function pushWithReceivePack(push: ReceivePackPush): Promise<ReceivePackResult> {
   return new Promise((resolve) => {
@@ -173,7 +177,14 @@ export function pushWithReceivePack(push: ReceivePackPush): Promise<ReceivePackR
 
     // A remote that exits early closes the pipe under our writes; the exit status tells the rest.
     child.stdin.on("error", () => undefined);
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    let stderrBytes = 0;
+    child.stderr.on("data", (chunk: Buffer) => {
+      // Keep what explains a failure (git's and the hooks' last words), not a chatty hook's megabytes.
+      stderr.push(chunk);
+      stderrBytes += chunk.length;
+      while (stderrBytes > MAX_STDERR_BYTES && stderr.length > 1)
+        stderrBytes -= (stderr.shift() as Buffer).length;
+    });
 
     const onAdvertisement = (): void => {
       let ad: Advertisement;
@@ -186,7 +197,7 @@ export function pushWithReceivePack(push: ReceivePackPush): Promise<ReceivePackR
         return;
       }
       const remoteId = ad.refs.get(push.ref);
-      if (remoteId !== push.oldId) {
+      if ((remoteId ?? ZERO_ID) !== push.oldId) {
         decided = { status: "stale", remoteId };
         child.stdin.end(FLUSH_PKT);
         phase = "done";
@@ -233,7 +244,8 @@ export function pushWithReceivePack(push: ReceivePackPush): Promise<ReceivePackR
               const ref = report.refs.get(push.ref);
               if (report.unpack !== "ok") decided = failed(`error: remote unpack failed: ${report.unpack}`);
               else if (ref === undefined) decided = failed("error: the remote did not report on our branch");
-              else decided = ref.ok ? { status: "updated" } : { status: "refused", reason: ref.reason };
+              else if (ref.ok) decided = { status: "updated" };
+              else decided = { status: "refused", reason: ref.reason, output: "" };
             } catch (err) {
               protocolError = (err as Error).message;
             }
@@ -245,6 +257,9 @@ export function pushWithReceivePack(push: ReceivePackPush): Promise<ReceivePackR
 
     child.on("error", (err) => finish(failed(`error: cannot run ${push.command.file}: ${err.message}`)));
     child.on("close", (code, signal) => {
+      if (decided?.status === "refused") {
+        decided = { ...decided, output: Buffer.concat(stderr).toString("utf8") };
+      }
       if (decided !== undefined) {
         // A remote that reported "ok" has moved the ref, whatever the process did afterwards.
         finish(decided);
