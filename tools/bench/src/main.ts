@@ -55,6 +55,10 @@ interface LoadRun {
   batches: number;
   meanBatchSize: number;
   rssPeakMb: number;
+  /** CPU of the service process per successful present (its own threads). */
+  serviceCpuMsPerPresent: number;
+  /** CPU of the git processes it ran (receive-pack and its helpers), per successful present. */
+  gitCpuMsPerPresent: number;
 }
 
 interface BaselineLoad {
@@ -224,6 +228,7 @@ async function load(
   const maxRequests = 200_000;
   let sent = 0;
   svc.startSampling();
+  const cpuBefore = await svc.cpuSeconds();
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
       for (let seq = 0; performance.now() < end && sent < maxRequests; seq += 1) {
@@ -245,6 +250,7 @@ async function load(
   );
   const elapsed = (performance.now() - start) / 1000;
   const rssPeakKb = svc.stopSampling();
+  const cpuAfter = await svc.cpuSeconds();
   const after = await svc.metrics();
   client.close();
   const batch = histogramDelta(before, after, "hlp_git_batch_size").get("") ?? { sum: 0, count: 0 };
@@ -261,6 +267,8 @@ async function load(
     batches: batch.count,
     meanBatchSize: batch.count > 0 ? batch.sum / batch.count : Number.NaN,
     rssPeakMb: rssPeakKb / 1024,
+    serviceCpuMsPerPresent: ((cpuAfter.self - cpuBefore.self) * 1000) / Math.max(1, latencies.length),
+    gitCpuMsPerPresent: ((cpuAfter.children - cpuBefore.children) * 1000) / Math.max(1, latencies.length),
   };
 }
 
@@ -721,6 +729,8 @@ function render(
           "mean batch",
           "missing in remote",
           "peak RSS MB",
+          "service CPU ms/present",
+          "git CPU ms/present",
         ],
         loads.map((l) => [
           l.transport,
@@ -736,6 +746,8 @@ function render(
           fmt(l.meanBatchSize),
           String(l.missingInRemote),
           fmt(l.rssPeakMb),
+          l.serviceCpuMsPerPresent.toFixed(2),
+          l.gitCpuMsPerPresent.toFixed(2),
         ]),
       ),
     );

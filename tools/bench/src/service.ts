@@ -1,5 +1,5 @@
 /** The real provider service as a child process, and its CLI, configured only through env. */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
@@ -42,6 +42,16 @@ export function serviceNodeFlags(): string[] {
   const override = process.env.BENCH_SERVICE_NODE_FLAGS;
   if (override === undefined) return [...SERVICE_NODE_FLAGS];
   return override.split(/\s+/).filter((f) => f !== "");
+}
+
+let ticks: number | undefined;
+function clockTicksPerSecond(): number {
+  if (ticks === undefined) {
+    const out = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
+    const value = Number(out.stdout?.trim());
+    ticks = Number.isInteger(value) && value > 0 ? value : 100;
+  }
+  return ticks;
 }
 
 export function cli(s: ServiceEnv, args: readonly string[]): Promise<string> {
@@ -118,6 +128,22 @@ export class RunningService {
     const text = await readFile(`/proc/${this.child.pid}/status`, "utf8").catch(() => "");
     const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
     return { rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
+  }
+
+  /**
+   * CPU seconds used so far by the service process itself and by the children it has waited
+   * for (git and receive-pack), from /proc/<pid>/stat.
+   */
+  async cpuSeconds(): Promise<{ self: number; children: number }> {
+    const text = await readFile(`/proc/${this.child.pid}/stat`, "utf8").catch(() => "");
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = text
+      .slice(text.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
+    const tick = clockTicksPerSecond();
+    const at = (field: number): number => fields[field - 3] ?? 0;
+    return { self: (at(14) + at(15)) / tick, children: (at(16) + at(17)) / tick };
   }
 
   /** Samples RSS every 100 ms until stopSampling(); returns the peak seen. */

@@ -66,16 +66,22 @@ export class UsersRepo {
     return r ? toUser(r) : undefined;
   }
 
+  /**
+   * Built once: the query runs on every /present and /cleanup, and composing it with the query
+   * builder each time cost more allocation than the rest of the request.
+   */
+  private grantsQuery: string | undefined;
+
   async findWithGrants(username: string): Promise<UserWithGrants | undefined> {
-    const rows = await this.knex("auth_user as u")
+    this.grantsQuery ??= this.knex("auth_user as u")
       .leftJoin("api_domainuserpermission as p", "p.user_id", "u.id")
       .leftJoin("api_domain as d", "d.id", "p.domain_id")
-      .where("u.username", username)
-      .select<(RawUser & { fqdn: string | null; access_level: AccessLevel | null })[]>(
-        ...USER_COLUMNS.map((c) => `u.${c}`),
-        "d.fqdn",
-        "p.access_level",
-      );
+      .where("u.username", "")
+      .select(...USER_COLUMNS.map((c) => `u.${c}`), "d.fqdn", "p.access_level")
+      .toSQL().sql;
+    const result: { rows: (RawUser & { fqdn: string | null; access_level: AccessLevel | null })[] } =
+      await this.knex.raw(this.grantsQuery, [username]);
+    const rows = result.rows;
     const first = rows[0];
     if (!first) return undefined;
     const grants: Grant[] = [];

@@ -35,14 +35,7 @@ import { pushWithReceivePack, type ReceivePackCommand, receivePackCommand } from
 import { parsePushPorcelain } from "./push-result.js";
 import type { RecordStore, StoreHealth, StoreResult } from "./record-store.js";
 import type { RemoteLock } from "./remote-lock.js";
-import {
-  applyTxtChanges,
-  bumpSoaSerial,
-  formatSerialDate,
-  type TxtChange,
-  validateTxtChange,
-  ZoneFileError,
-} from "./zone-file.js";
+import { editZone, formatSerialDate, type TxtChange, validateTxtChange, ZoneFileError } from "./zone-file.js";
 import { findZone, zonesFromFileNames } from "./zone-lookup.js";
 
 export interface GitRecordStoreOptions extends SshSecrets {
@@ -145,6 +138,12 @@ export class GitRecordStore implements RecordStore {
   private receivePack: ReceivePackCommand | undefined;
   private gitEnv: Record<string, string> = {};
   private base: Base | undefined;
+  /**
+   * Zone files as of `base`, on the direct path, where pushed edits are never written to the
+   * clone's working tree: reading and rewriting every touched file per batch cost more than the
+   * push once zones hold thousands of records. Emptied whenever the clone is reset.
+   */
+  private readonly zoneTexts = new Map<string, string>();
   /** True when the local clone may be behind the remote (start, after a failure). */
   private stale = true;
   private closing = false;
@@ -343,7 +342,10 @@ export class GitRecordStore implements RecordStore {
         pushed = { ok: true };
       }
       if (pushed.ok) {
-        if (landing.base !== undefined) this.base = landing.base;
+        if (landing.base !== undefined) {
+          this.base = landing.base;
+          for (const w of writes) this.zoneTexts.set(w.fileName, w.text);
+        }
         this.batchesSinceMaintenance += 1;
         for (const [p, o] of outcomes) {
           if (o.kind !== "error") settle(p, { commit: o.kind === "changed" ? commit : undefined });
@@ -385,10 +387,8 @@ export class GitRecordStore implements RecordStore {
     }
     const today = formatSerialDate(this.now());
     const groups = [...byFile];
-    // Reads and writes go to the thread pool together; the edits themselves are one pass per file.
-    const texts = await Promise.all(
-      groups.map(([fileName]) => readFile(join(this.cloneDir, fileName), ZONE_FILE_ENCODING)),
-    );
+    // Reads go to the thread pool together; the edits themselves are one pass per file.
+    const texts = await Promise.all(groups.map(([fileName]) => this.readZoneFile(fileName)));
     const writes: ZoneWrite[] = [];
     for (const [index, [fileName, { zone, items }]] of groups.entries()) {
       const original = texts[index] as string;
@@ -403,15 +403,16 @@ export class GitRecordStore implements RecordStore {
       }
       let text: string;
       try {
-        const result = applyTxtChanges(
+        const result = editZone(
           original,
           zone,
           valid.map((p) => p.change),
+          today,
         );
         for (const [i, p] of valid.entries())
           outcomes.set(p, { kind: result.changed[i] ? "changed" : "noop" });
         if (result.text === original) continue;
-        text = bumpSoaSerial(result.text, zone, today);
+        text = result.text;
       } catch (err) {
         const error = this.zoneFileError(fileName, err);
         for (const p of valid) outcomes.set(p, { kind: "error", error });
@@ -419,13 +420,25 @@ export class GitRecordStore implements RecordStore {
       }
       writes.push({ fileName, text });
     }
-    await Promise.all(
-      writes.map((w) => writeFile(join(this.cloneDir, w.fileName), w.text, ZONE_FILE_ENCODING)),
-    );
+    // The direct path keeps zone texts in memory (see zoneTexts); git commit needs the files.
+    if (this.receivePack === undefined) {
+      await Promise.all(
+        writes.map((w) => writeFile(join(this.cloneDir, w.fileName), w.text, ZONE_FILE_ENCODING)),
+      );
+    }
     // Keep arrival order so the commit message lists changes as they came.
     const ordered = new Map<PendingChange, ChangeOutcome>();
     for (const p of pending) ordered.set(p, outcomes.get(p) as ChangeOutcome);
     return { outcomes: ordered, writes };
+  }
+
+  /** A zone file as of `base`: from memory on the direct path when known, else from the clone. */
+  private async readZoneFile(fileName: string): Promise<string> {
+    const cached = this.zoneTexts.get(fileName);
+    if (cached !== undefined) return cached;
+    const text = await readFile(join(this.cloneDir, fileName), ZONE_FILE_ENCODING);
+    if (this.receivePack !== undefined) this.zoneTexts.set(fileName, text);
+    return text;
   }
 
   private zoneFileError(fileName: string, err: unknown): Error {
@@ -680,6 +693,7 @@ export class GitRecordStore implements RecordStore {
       `+refs/heads/${this.branch}:${tracking}`,
     ]);
     await git.run(["reset", "--hard", tracking]);
+    this.zoneTexts.clear();
     if (this.receivePack !== undefined) {
       const [commit, treeId] = (await git.run(["rev-parse", "HEAD", "HEAD^{tree}"])).trim().split("\n");
       this.base = { commit: commit as string, tree: parseTree(await git.catFile("tree", treeId as string)) };
@@ -691,6 +705,7 @@ export class GitRecordStore implements RecordStore {
   /** After a failure: drop unpushed commits and edits; fetch before the next batch. */
   private async restoreClean(): Promise<void> {
     this.stale = true;
+    this.zoneTexts.clear();
     if (this.git === undefined) return;
     try {
       await this.git.run(["reset", "--hard", `refs/remotes/origin/${this.branch}`]);
