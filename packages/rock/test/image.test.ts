@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
 import { describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import {
@@ -40,7 +41,7 @@ describe("the .rock archive, read by standard OCI tools", () => {
       rootfs: { diff_ids: string[] };
     };
     expect(config.config.User).toBe("584792");
-    expect(config.config.Entrypoint).toEqual(["/usr/bin/node", "/app/dist/cli.js"]);
+    expect(config.config.Entrypoint).toEqual(["/usr/bin/node", ...SERVICE_NODE_FLAGS, "/app/dist/cli.js"]);
     expect(config.config.Cmd).toEqual(["serve"]);
     expect(config.config.WorkingDir).toBe("/app");
     expect(config.config.ExposedPorts).toEqual({ "8080/tcp": {} });

@@ -15,7 +15,14 @@ import { type BenchDatabase, createBenchDatabase, DJANGO_ITERATIONS, djangoPbkdf
 import { gitEnv, run } from "./exec.js";
 import { BenchClient } from "./http-client.js";
 import { BENCH_PARENT, buildRepository, zones } from "./repo-builder.js";
-import { cli, parseHistogram, RunningService, type ServiceEnv, serviceNodeFlags } from "./service.js";
+import {
+  cli,
+  parseHistogram,
+  RunningService,
+  type ServiceEnv,
+  serviceNode,
+  serviceNodeFlags,
+} from "./service.js";
 import { type Sshd, startSshd } from "./sshd.js";
 import { fmt, type Summary, summarise } from "./stats.js";
 
@@ -528,7 +535,7 @@ async function main(args: BenchArgs): Promise<void> {
         }
         if (sshd && transport === "ssh") await sshd.grant(bare, ...(baseBare ? [baseBare] : []));
         log(
-          `[${transport}, ${size.toLocaleString("en")} commits] starting the service (node ${serviceNodeFlags().join(" ") || "without flags"})`,
+          `[${transport}, ${size.toLocaleString("en")} commits] starting the service (${serviceNode()} ${serviceNodeFlags().join(" ") || "without flags"})`,
         );
         const svc = await RunningService.start(env, join(scratch, `service-${runNo}.log`));
         onInterrupt.unshift(() => svc.stop());
@@ -602,6 +609,7 @@ async function main(args: BenchArgs): Promise<void> {
       {
         date: new Date().toISOString(),
         machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, git },
+        serviceNode: serviceNode(),
         serviceNodeFlags: serviceNodeFlags(),
         args,
         passwordHash: { algorithm: "pbkdf2_sha256", iterations: DJANGO_ITERATIONS },

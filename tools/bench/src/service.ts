@@ -54,8 +54,14 @@ function clockTicksPerSecond(): number {
   return ticks;
 }
 
+/** The node binary that runs the service: this one, unless BENCH_SERVICE_NODE names another. */
+export function serviceNode(): string {
+  const override = process.env.BENCH_SERVICE_NODE;
+  return override === undefined || override === "" ? process.execPath : override;
+}
+
 export function cli(s: ServiceEnv, args: readonly string[]): Promise<string> {
-  return run(process.execPath, [s.cliPath, ...args], { env: envFor(s), timeoutMs: 120_000 });
+  return run(serviceNode(), [s.cliPath, ...args], { env: envFor(s), timeoutMs: 120_000 });
 }
 
 export interface MetricSample {
@@ -88,7 +94,7 @@ export class RunningService {
   static async start(s: ServiceEnv, logPath: string): Promise<RunningService> {
     const port = await freePort();
     const log = createWriteStream(logPath);
-    const child = spawn(process.execPath, [...serviceNodeFlags(), s.cliPath, "serve"], {
+    const child = spawn(serviceNode(), [...serviceNodeFlags(), s.cliPath, "serve"], {
       env: envFor(s, port),
       stdio: ["ignore", "pipe", "pipe"],
     });
