@@ -1,5 +1,5 @@
 import express, { type Request, type Router } from "express";
-import { z } from "zod";
+import { z } from "zod/v3";
 import { normaliseName } from "../challenge/dns-name.js";
 import { AppError } from "../errors.js";
 import type { AuditRecord } from "./audit-entry.js";
@@ -15,8 +15,8 @@ const auditQuery = z.object({
   fqdn: text.optional(),
   action: text.optional(),
   outcome: text.optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: z.string().datetime({ offset: true }).optional(),
+  until: z.string().datetime({ offset: true }).optional(),
   page: z.coerce.number().int().min(1).default(1),
   page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
 });

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
-import { z } from "zod";
+import { z } from "zod/v3";
 import type { Accounts } from "../accounts.js";
 import { checkUsername } from "../accounts.js";
 import { recordAdminApiChanges } from "../audit/admin-api-audit.js";
@@ -30,7 +30,7 @@ const permissionJson = (p: PermissionRow) => ({
   text: p.text,
 });
 
-function body<T>(schema: z.ZodType<T>, req: Request): T {
+function body<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, req: Request): T {
   const parsed = schema.safeParse(req.body ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
