@@ -374,8 +374,10 @@ export function editZone(
   today: string,
 ): { text: string; changed: boolean[] } {
   const plan = planTxtChanges(text, zone, changes);
-  // A batch whose changes cancel out (present then cleanup of one value) leaves the file alone.
+  // A batch whose changes cancel out leaves the file alone: a present then a cleanup of a new
+  // value, or a cleanup then a present of the value on the file's last line.
   if (plan.kept === text && plan.appended === "") return { text, changed: plan.changed };
+  if (plan.kept !== text && plan.kept + plan.appended === text) return { text, changed: plan.changed };
   return { text: bumpSoaSerial(plan.kept, zone, today) + plan.appended, changed: plan.changed };
 }
 

@@ -207,6 +207,20 @@ describe("applyTxtChange", () => {
     });
     expect(removed).toEqual({ text: ONE_LINE, changed: true });
   });
+
+  it("editZone leaves the file alone (no serial bump) when a batch's changes cancel out", () => {
+    const last = `${ONE_LINE}_acme-challenge 600 IN TXT "tok"\n`;
+    const batch: TxtChange[] = [
+      { kind: "cleanup", fqdn: `_acme-challenge.${ZONE}`, value: "tok" },
+      { kind: "present", fqdn: `_acme-challenge.${ZONE}`, value: "tok" },
+    ];
+    expect(editZone(last, ZONE, batch, "20261125")).toEqual({ text: last, changed: [true, true] });
+    const fresh: TxtChange[] = [
+      { kind: "present", fqdn: `_acme-challenge.${ZONE}`, value: "new" },
+      { kind: "cleanup", fqdn: `_acme-challenge.${ZONE}`, value: "new" },
+    ];
+    expect(editZone(ONE_LINE, ZONE, fresh, "20261125")).toEqual({ text: ONE_LINE, changed: [true, true] });
+  });
 });
 
 // ---- property tests ----
