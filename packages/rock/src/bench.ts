@@ -12,7 +12,7 @@ import { consoleProgress, formatBytes } from "./progress.js";
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
   process.stdout.write(
-    "Usage: bench-rock\n\nBuilds the rock cold and warm in a temporary cache and prints the times.\n",
+    "Usage: node packages/rock/lib/bench.js (or pnpm --filter @httprequest-lego-provider/rock bench)\n\nBuilds the rock cold and warm in a temporary cache and prints the times.\n",
   );
   process.exit(0);
 }

@@ -8,7 +8,7 @@ import { type BuildMode, stepsFor } from "./plan.js";
 import { consoleProgress, formatBytes } from "./progress.js";
 import { buildWithRockcraft } from "./rockcraft-build.js";
 
-const HELP = `Usage: build-rock [options]
+const HELP = `Usage: node packages/rock/lib/main.js [options]
 
 Builds the provider's OCI image ("rock") as packages/rock/dist/httprequest-lego-provider_<version>_amd64.rock.
 Build the provider first (pnpm build does both, in order).

@@ -10,7 +10,7 @@ import { readSources } from "./sources.js";
 /** lib/cli.js lives in tools/artifacts/lib; the repository root is three levels up. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-const HELP = `Usage: collect-dist [--repo-root DIR] [--out-dir DIR] [--json]
+const HELP = `Usage: node tools/artifacts/lib/cli.js [--repo-root DIR] [--out-dir DIR] [--json]
 
 Copies packages/charm/dist/httprequest-lego-provider_amd64.charm and
 packages/rock/dist/httprequest-lego-provider_<version>_amd64.rock into dist/ and writes

