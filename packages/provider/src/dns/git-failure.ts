@@ -65,6 +65,16 @@ function mainLine(output: string): string {
   return redactUrls(line).slice(0, 300);
 }
 
+/**
+ * Whether the reason a remote gave for refusing a ref update means another writer moved the ref
+ * first (fetch and retry) rather than a policy refusal such as a declining hook (retrying cannot
+ * help). git words the race as "cannot lock ref '…': is at … but expected …", "failed to lock",
+ * "failed to update ref" or "incorrect old value provided".
+ */
+export function isLostRace(reason: string): boolean {
+  return /lock|incorrect old value|failed to update/.test(reason);
+}
+
 export function classifyGitFailure(output: string): GitFailure {
   for (const [kind, pattern, summary] of RULES) {
     if (pattern.test(output)) return { kind, summary: summary ?? mainLine(output) };

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { DnsBackendError, ZoneNotConfiguredError } from "../errors.js";
-import { classifyGitFailure, type GitFailure, redactUrls } from "./git-failure.js";
+import { classifyGitFailure, type GitFailure, isLostRace, redactUrls } from "./git-failure.js";
 import { type GitRemote, parseGitRemote } from "./git-remote.js";
 import { GitCommandError, GitRunner, gitEnvironment } from "./git-runner.js";
 import { prepareSsh, type SshSecrets, type SshSetup } from "./git-ssh.js";
@@ -506,43 +506,38 @@ export class GitRecordStore implements RecordStore {
     });
     const ms = performance.now() - pushStart;
     clock.ms.push += ms;
-    const seconds = ms / 1000;
-    const next: Base = { commit: commit.id, tree };
+    let pushed: PushOutcome;
     switch (result.status) {
       case "updated":
-        this.metrics.pushDuration.observe({ outcome: "ok" }, seconds);
-        this.contact();
-        return { commit: commit.id, pushed: { ok: true }, base: next };
+        this.observePush("ok", ms);
+        pushed = { ok: true };
+        break;
       case "stale":
-        this.metrics.pushDuration.observe({ outcome: "rejected" }, seconds);
-        this.contact();
-        return {
-          commit: commit.id,
-          pushed: { ok: false, failure: { kind: "rejected", summary: "[rejected] (fetch first)" } },
-          base: next,
-        };
+        this.observePush("rejected", ms);
+        pushed = { ok: false, failure: { kind: "rejected", summary: "[rejected] (fetch first)" } };
+        break;
       case "refused": {
-        this.metrics.pushDuration.observe({ outcome: "rejected" }, seconds);
-        this.contact();
-        const race = /lock|incorrect old value|failed to update|expected/.test(result.reason);
+        this.observePush("rejected", ms);
+        const race = isLostRace(result.reason);
         const said = hookMessage(result.output);
         const summary = race
           ? `[remote rejected] (${result.reason})`
           : `the server refused the push: ${result.reason}${said === undefined ? "" : ` (${said})`}`;
-        return {
-          commit: commit.id,
-          pushed: { ok: false, failure: { kind: race ? "rejected" : "other", summary } },
-          base: next,
-        };
+        pushed = { ok: false, failure: { kind: race ? "rejected" : "other", summary } };
+        break;
       }
       case "failed":
-        this.metrics.pushDuration.observe({ outcome: "error" }, seconds);
-        return {
-          commit: commit.id,
-          pushed: { ok: false, failure: classifyGitFailure(result.output) },
-          base: next,
-        };
+        this.observePush("error", ms);
+        pushed = { ok: false, failure: classifyGitFailure(result.output) };
+        break;
     }
+    return { commit: commit.id, pushed, base: { commit: commit.id, tree } };
+  }
+
+  /** Counts a push attempt; any answer from the remote, even a refusal, is contact with it. */
+  private observePush(outcome: "ok" | "rejected" | "error", ms: number): void {
+    this.metrics.pushDuration.observe({ outcome }, ms / 1000);
+    if (outcome !== "error") this.contact();
   }
 
   private async push(): Promise<PushOutcome> {
@@ -559,23 +554,19 @@ export class GitRecordStore implements RecordStore {
       failureOutput = err.output;
     }
     const result = parsePushPorcelain(stdout, ref);
-    const seconds = (performance.now() - start) / 1000;
+    const ms = performance.now() - start;
     if (result.status === "updated" || result.status === "up-to-date") {
-      this.metrics.pushDuration.observe({ outcome: "ok" }, seconds);
-      this.contact();
+      this.observePush("ok", ms);
       return { ok: true };
     }
     if (result.status === "rejected") {
-      this.metrics.pushDuration.observe({ outcome: "rejected" }, seconds);
-      this.contact();
+      this.observePush("rejected", ms);
       // A server-side refusal (hook, protected branch) will not change on retry; a lost race will.
-      const refused =
-        /remote rejected/.test(result.summary) &&
-        !/lock|incorrect old value|failed to update/.test(result.summary);
+      const refused = /remote rejected/.test(result.summary) && !isLostRace(result.summary);
       const summary = refused ? `the server refused the push: ${result.summary}` : result.summary;
       return { ok: false, failure: { kind: refused ? "other" : "rejected", summary } };
     }
-    this.metrics.pushDuration.observe({ outcome: "error" }, seconds);
+    this.observePush("error", ms);
     const failure = classifyGitFailure(
       failureOutput === "" ? `error: push not confirmed: ${result.summary}` : failureOutput,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyGitFailure, redactUrls } from "../../src/dns/git-failure.js";
+import { classifyGitFailure, isLostRace, redactUrls } from "../../src/dns/git-failure.js";
 import { parsePushPorcelain } from "../../src/dns/push-result.js";
 
 describe("classifyGitFailure", () => {
@@ -65,5 +65,22 @@ describe("parsePushPorcelain", () => {
     ["unknown", ""],
   ])("%s from %j", (status, stdout) => {
     expect(parsePushPorcelain(stdout, ref).status).toBe(status);
+  });
+});
+
+// receive-pack's reasons for an ng: a lost race is fetched and retried, a refusal is reported.
+describe("isLostRace", () => {
+  it.each([
+    ["cannot lock ref 'refs/heads/main': is at 1111 but expected 2222", true],
+    ["failed to lock", true],
+    ["failed to update ref", true],
+    ["incorrect old value provided", true],
+    ["pre-receive hook declined", false],
+    ["hook declined", false],
+    ["missing necessary objects", false],
+    ["branch is currently checked out", false],
+    ["non-fast-forward", false],
+  ])("%j -> %s", (reason, race) => {
+    expect(isLostRace(reason)).toBe(race);
   });
 });
