@@ -10,8 +10,8 @@ const exec = promisify(execFile);
 
 export const silentLogger = pino({ level: "silent" });
 
-const GIT_ENV = {
-  ...process.env,
+/** No user or system config, a fixed identity, C locale: what every fixture git runs with. */
+export const FIXTURE_GIT_SETTINGS: Readonly<Record<string, string>> = {
   GIT_CONFIG_GLOBAL: "/dev/null",
   GIT_CONFIG_NOSYSTEM: "1",
   GIT_AUTHOR_NAME: "fixture",
@@ -20,6 +20,8 @@ const GIT_ENV = {
   GIT_COMMITTER_EMAIL: "fixture@localhost",
   LC_ALL: "C",
 };
+
+const GIT_ENV = { ...process.env, ...FIXTURE_GIT_SETTINGS };
 
 export async function git(args: string[], cwd?: string): Promise<string> {
   const { stdout } = await exec("git", args, { cwd, env: GIT_ENV, maxBuffer: 64 * 1024 * 1024 });
@@ -48,10 +50,11 @@ export async function makeBareRepo(
   parent: string,
   zones: readonly string[],
   name = "remote.git",
+  objectFormat: "sha1" | "sha256" = "sha1",
 ): Promise<string> {
   const work = join(parent, `${name}.work`);
   await mkdir(work, { recursive: true });
-  await git(["init", "--quiet", "--initial-branch", "main"], work);
+  await git(["init", "--quiet", `--object-format=${objectFormat}`, "--initial-branch", "main"], work);
   for (const zone of zones) await writeFile(join(work, `${zone}.domain`), zoneText(zone));
   await writeFile(join(work, "README.md"), "DNS zones\n");
   await git(["add", "."], work);

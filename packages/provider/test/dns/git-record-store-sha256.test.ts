@@ -3,7 +3,7 @@
  * back to `git commit` + `git push` there. These are also the file:// tests of that fallback
  * path (SHA-1 file:// remotes take the direct receive-pack path).
  */
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import { createGitRecordStore, type GitRecordStore } from "../../src/dns/git-rec
 import { DnsBackendError } from "../../src/errors.js";
 import {
   git,
+  makeBareRepo,
   makeTempDir,
   pushExternalChange,
   remoteCommitCount,
@@ -33,24 +34,9 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-/** makeBareRepo's layout (zone files and a README on main), in SHA-256 object format. */
-async function makeSha256BareRepo(parent: string, zones: readonly string[]): Promise<string> {
-  const work = join(parent, "remote.git.work");
-  await mkdir(work, { recursive: true });
-  await git(["init", "--quiet", "--object-format=sha256", "--initial-branch", "main"], work);
-  for (const zone of zones) await writeFile(join(work, `${zone}.domain`), zoneText(zone));
-  await writeFile(join(work, "README.md"), "DNS zones\n");
-  await git(["add", "."], work);
-  await git(["commit", "--quiet", "-m", "zones"], work);
-  const bare = join(parent, "remote.git");
-  await git(["clone", "--quiet", "--bare", work, bare]);
-  await rm(work, { recursive: true, force: true });
-  return bare;
-}
-
 async function setup(zones: readonly string[] = ["example.com"], metrics?: Registry) {
   const dir = await makeTempDir("case-", scratch);
-  const bare = await makeSha256BareRepo(dir, zones);
+  const bare = await makeBareRepo(dir, zones, "remote.git", "sha256");
   const store = createGitRecordStore({
     repo: `file://${bare}`,
     dataDir: join(dir, "data"),

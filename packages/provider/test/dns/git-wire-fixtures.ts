@@ -3,18 +3,13 @@
  * trees with non-UTF-8 names and packs are binary), plus the exit code and stderr.
  */
 import { spawn } from "node:child_process";
+import { FIXTURE_GIT_SETTINGS } from "./git-fixtures.js";
 
-/** Environment for git children: no user or system config, fixed identity, C locale. */
+/** Environment for git children: only PATH and HOME from ours, then the fixture settings. */
 export const WIRE_GIT_ENV: Readonly<Record<string, string>> = {
   PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
   HOME: process.env.HOME ?? "/",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "fixture",
-  GIT_AUTHOR_EMAIL: "fixture@localhost",
-  GIT_COMMITTER_NAME: "fixture",
-  GIT_COMMITTER_EMAIL: "fixture@localhost",
-  LC_ALL: "C",
+  ...FIXTURE_GIT_SETTINGS,
 };
 
 export interface RawResult {
