@@ -186,35 +186,32 @@ export function pushWithReceivePack(push: ReceivePackPush): Promise<ReceivePackR
         stderrBytes -= (stderr.shift() as Buffer).length;
     });
 
+    // Ends our side with a flush (no update): the remote then exits without changing anything.
+    const sendNothing = (): void => {
+      child.stdin.end(FLUSH_PKT);
+      phase = "done";
+    };
     const onAdvertisement = (): void => {
       let ad: Advertisement;
       try {
         ad = parseAdvertisement(advertised);
       } catch (err) {
         protocolError = (err as Error).message;
-        child.stdin.end(FLUSH_PKT);
-        phase = "done";
-        return;
+        return sendNothing();
       }
       const remoteId = ad.refs.get(push.ref);
       if ((remoteId ?? ZERO_ID) !== push.oldId) {
         decided = { status: "stale", remoteId };
-        child.stdin.end(FLUSH_PKT);
-        phase = "done";
-        return;
+        return sendNothing();
       }
       if (!ad.capabilities.has("report-status")) {
         protocolError = "the remote's receive-pack cannot report the push status";
-        child.stdin.end(FLUSH_PKT);
-        phase = "done";
-        return;
+        return sendNothing();
       }
       const format = [...ad.capabilities].find((c) => c.startsWith("object-format="));
       if (format !== undefined && format !== "object-format=sha1") {
         protocolError = `the remote repository uses ${format}`;
-        child.stdin.end(FLUSH_PKT);
-        phase = "done";
-        return;
+        return sendNothing();
       }
       const update = `${push.oldId} ${push.newId} ${push.ref}\0report-status ${AGENT}\n`;
       child.stdin.end(Buffer.concat([encodePktLine(update), FLUSH_PKT, push.pack()]));
