@@ -197,21 +197,25 @@ export function pushWithReceivePack(push: ReceivePackPush): Promise<ReceivePackR
         ad = parseAdvertisement(advertised);
       } catch (err) {
         protocolError = (err as Error).message;
-        return sendNothing();
+        sendNothing();
+        return;
       }
       const remoteId = ad.refs.get(push.ref);
       if ((remoteId ?? ZERO_ID) !== push.oldId) {
         decided = { status: "stale", remoteId };
-        return sendNothing();
+        sendNothing();
+        return;
       }
       if (!ad.capabilities.has("report-status")) {
         protocolError = "the remote's receive-pack cannot report the push status";
-        return sendNothing();
+        sendNothing();
+        return;
       }
       const format = [...ad.capabilities].find((c) => c.startsWith("object-format="));
       if (format !== undefined && format !== "object-format=sha1") {
         protocolError = `the remote repository uses ${format}`;
-        return sendNothing();
+        sendNothing();
+        return;
       }
       const update = `${push.oldId} ${push.newId} ${push.ref}\0report-status ${AGENT}\n`;
       child.stdin.end(Buffer.concat([encodePktLine(update), FLUSH_PKT, push.pack()]));
