@@ -1,63 +1,14 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../src/db/migrations.js";
 import { ensureDemoRepository } from "../../src/dns/demo-repository.js";
 import { createPostgresDatabase } from "../helpers/databases.js";
+import { runCli, startServiceProcess } from "../helpers/service-process.js";
 
-const run = promisify(execFile);
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** Starts `serve` and resolves with its URL once it listens. */
-function startService(
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, "serve"], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m?.[1]) resolve({ child, url: m[1], output: () => out });
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.removeAllListeners("exit");
-    child.once("exit", (code) => resolve(code));
-    child.kill("SIGTERM");
-  });
-}
+const cli = runCli;
+const startService = startServiceProcess;
 
 describe("CLI on PostgreSQL", () => {
   let env: NodeJS.ProcessEnv;
@@ -210,7 +161,7 @@ describe("CLI on the embedded database, with and without the service running", (
       expect(service.output()).not.toContain("lego-password");
       expect(service.output()).not.toContain(Buffer.from("lego:lego-password").toString("base64"));
     } finally {
-      expect(await stop(service.child)).toBe(0);
+      expect(await service.stop()).toBe(0);
     }
     // With the service gone the CLI opens the database itself again.
     const after = await cli(env, "list-domains", "lego", "--json");
@@ -230,7 +181,7 @@ describe("CLI on the embedded database, with and without the service running", (
       body: JSON.stringify({ fqdn: "_acme-challenge.drain.example.test", value: "drain-value" }),
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const exited = stop(service.child);
+    const exited = service.stop();
     const res = await pending;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ fqdn: "_acme-challenge.drain.example.test", value: "drain-value" });
@@ -246,7 +197,7 @@ describe("CLI on the embedded database, with and without the service running", (
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/already served by another process/);
     } finally {
-      await stop(first.child);
+      await first.stop();
     }
   });
 });
