@@ -1,8 +1,10 @@
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { access, mkdir, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import knexFactory, { type Knex } from "knex";
 
 /** An open database: PostgreSQL, or the embedded PGlite reached over its local socket. */
@@ -78,6 +80,31 @@ function pgliteKnex(socketDir: string, pool: number): Knex {
   });
 }
 
+/**
+ * PostgreSQL's default 128 MB of shared buffers would sit in the service's own memory (PGlite runs
+ * in process); the embedded database holds a few thousand rows, so 16 MB keeps every page cached
+ * at about half the resident memory (decision 0005).
+ */
+const PGLITE_SETTINGS = ["-c", "shared_buffers=16MB"];
+
+/**
+ * Creates the cluster (initdb) in a short-lived child process when the data directory has none:
+ * initdb's WebAssembly instance peaks near 700 MB, and memory a process once touched is not given
+ * back, so running it in the service would keep that peak for the service's whole life.
+ */
+async function initEmbeddedCluster(pgdata: string): Promise<void> {
+  try {
+    await access(path.join(pgdata, "PG_VERSION"));
+    return;
+  } catch {
+    // No cluster yet.
+  }
+  const module = import.meta.resolve("@electric-sql/pglite");
+  const code =
+    "const { PGlite } = await import(process.argv[1]); const db = await PGlite.create(process.argv[2]); await db.close();";
+  await promisify(execFile)(process.execPath, ["--input-type=module", "-e", code, module, pgdata]);
+}
+
 async function openEmbedded(dataDir: string, role: "server" | "client"): Promise<Database> {
   const socketDir = embeddedSocketDir(dataDir);
   const socketPath = path.join(socketDir, ".s.PGSQL.5432");
@@ -103,7 +130,8 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
   await rm(socketPath, { force: true });
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  const db = await PGlite.create(pgdata);
+  await initEmbeddedCluster(pgdata);
+  const db = await PGlite.create(pgdata, { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 32 });
   await server.start();
   const knex = pgliteKnex(socketDir, 1);
