@@ -77,6 +77,31 @@ function env(url: string, dataDir: string): NodeJS.ProcessEnv {
   };
 }
 
+/** The runbook's copy step, verbatim but for the connection strings. */
+async function copyTables(): Promise<void> {
+  await run(
+    "bash",
+    [
+      "-o",
+      "pipefail",
+      "-c",
+      'pg_dump --data-only --table=auth_user --table=api_domain --table=api_domainuserpermission "$OLD_DB" | psql --quiet --single-transaction -v ON_ERROR_STOP=1 "$NEW_DB"',
+    ],
+    { env: { PATH: process.env.PATH, OLD_DB: djangoDb.url, NEW_DB: ourDb.url } },
+  );
+}
+
+async function usernames(): Promise<string[]> {
+  const client = new pg.Client({ connectionString: ourDb.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ username: string }>("SELECT username FROM auth_user ORDER BY username");
+    return rows.map((r) => r.username);
+  } finally {
+    await client.end();
+  }
+}
+
 function present(fqdn: string, password = "correct horse") {
   return loopbackRequest(`${service?.url}/present`, {
     headers: { "content-type": "application/json" },
@@ -129,17 +154,7 @@ describe("moving from the Django charm", () => {
   });
 
   it("copies users, password hashes and grants with pg_dump | psql; the old credentials work", async () => {
-    // The runbook's copy step, verbatim but for the connection strings.
-    await run(
-      "bash",
-      [
-        "-o",
-        "pipefail",
-        "-c",
-        'pg_dump --data-only --table=auth_user --table=api_domain --table=api_domainuserpermission "$OLD_DB" | psql --quiet --single-transaction -v ON_ERROR_STOP=1 "$NEW_DB"',
-      ],
-      { env: { PATH: process.env.PATH, OLD_DB: djangoDb.url, NEW_DB: ourDb.url } },
-    );
+    await copyTables();
 
     const ours = env(withUser(ourDb.url, OUR_USER), join(scratch, "svc"));
     service = await startServiceProcess(ours);
@@ -157,5 +172,14 @@ describe("moving from the Django charm", () => {
     const listed = await runCli(ours, "list-domains", "legacy", "--json");
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain("example.org");
+  }, 60_000);
+
+  it("refuses a second copy onto copied rows and changes nothing; after the runbook's TRUNCATE it copies again", async () => {
+    await expect(copyTables()).rejects.toThrow(/duplicate key value/);
+    expect(await usernames()).toEqual(["admin", "legacy", "newcomer", "other"]);
+    await sql(ourDb.url, "TRUNCATE auth_user, api_domain, api_domainuserpermission CASCADE");
+    await copyTables();
+    expect(await usernames()).toEqual(["admin", "legacy", "other"]);
+    expect((await present("_acme-challenge.example.com.")).status).toBe(200);
   }, 60_000);
 });
