@@ -1,5 +1,5 @@
 /**
- * What image scanners and the SBOM see (decision 0322): a status.d file for every package of the
+ * What image scanners and the SBOM see (decision 0321): a status.d file for every package of the
  * closure the builder resolved, an os-release naming the release, and a contents record listing
  * every Debian package and every npm package the image holds.
  */

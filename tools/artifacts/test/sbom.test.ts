@@ -1,5 +1,5 @@
 /**
- * The SBOMs that go into dist/ (decision 0322): valid CycloneDX 1.5 for the structure we ship, a
+ * The SBOMs that go into dist/ (decision 0321): valid CycloneDX 1.5 for the structure we ship, a
  * purl on every component, and every package the rock's contents record and the charm's
  * dependency closure name.
  */

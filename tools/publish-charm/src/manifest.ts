@@ -24,7 +24,7 @@ const artifactFields = {
   sha256: sha256Hex,
 };
 
-/** The CycloneDX SBOM written next to an artifact (decision 0322). */
+/** The CycloneDX SBOM written next to an artifact (decision 0321). */
 export const sbomFileSchema = z.object({ ...artifactFields, format: z.literal("CycloneDX 1.5 JSON") });
 
 export const charmArtifactSchema = z.object({

@@ -95,7 +95,9 @@ async function usernames(): Promise<string[]> {
   const client = new pg.Client({ connectionString: ourDb.url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ username: string }>("SELECT username FROM auth_user ORDER BY username");
+    const { rows } = await client.query<{ username: string }>(
+      "SELECT username FROM auth_user ORDER BY username",
+    );
     return rows.map((r) => r.username);
   } finally {
     await client.end();

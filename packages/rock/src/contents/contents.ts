@@ -1,7 +1,7 @@
 /**
  * What the image is made of, as data: the Debian packages of the base (as their status.d files say),
  * the Node runtime and the app's npm packages. Written next to the .rock as
- * `<rock file>.contents.json`; tools/artifacts turns it into the image's CycloneDX SBOM (decision 0322).
+ * `<rock file>.contents.json`; tools/artifacts turns it into the image's CycloneDX SBOM (decision 0321).
  */
 import type { DebianPackage } from "../debian/dpkg-status.js";
 import type { NpmPackage } from "./npm-packages.js";

@@ -2,7 +2,7 @@
  * The record of installed packages that image scanners read. Nothing runs dpkg in the image, so the
  * builder writes what distroless images carry: one file per package under /var/lib/dpkg/status.d/,
  * holding the package's control paragraph with a Status line. Trivy and Grype (syft) read Package,
- * Version, Architecture and Source from it (decision 0322).
+ * Version, Architecture and Source from it (decision 0321).
  */
 import { parseStanzas } from "./control.js";
 

@@ -1,5 +1,5 @@
 /**
- * CycloneDX 1.5 JSON documents for the rock and the charm (decision 0322). Pure: the same contents
+ * CycloneDX 1.5 JSON documents for the rock and the charm (decision 0321). Pure: the same contents
  * give the same bytes, serial number included, so a rebuild does not change the SBOM.
  */
 import { createHash } from "node:crypto";
