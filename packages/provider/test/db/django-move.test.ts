@@ -139,7 +139,7 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-describe("moving from the Django charm", () => {
+describe("moving from the Django charm", { timeout: 120_000 }, () => {
   it("cannot share the Django database: a second relation user is granted rows, not ownership", async () => {
     // What postgresql-k8s grants a second relation asking for an existing database.
     await sql(
@@ -174,7 +174,7 @@ describe("moving from the Django charm", () => {
     const listed = await runCli(ours, "list-domains", "legacy", "--json");
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain("example.org");
-  }, 60_000);
+  });
 
   it("refuses a second copy onto copied rows and changes nothing; after the runbook's TRUNCATE it copies again", async () => {
     await expect(copyTables()).rejects.toThrow(/duplicate key value/);
@@ -183,5 +183,24 @@ describe("moving from the Django charm", () => {
     await copyTables();
     expect(await usernames()).toEqual(["admin", "legacy", "other"]);
     expect((await present("_acme-challenge.example.com.")).status).toBe(200);
-  }, 60_000);
+  });
+
+  it("taking over needs ownership: as postgresql-k8s gives a lone relation, our migrations then run on the Django tables", async () => {
+    // What postgresql-k8s runs when the requesting relation is the only one on that database.
+    await sql(
+      djangoDb.url,
+      `DO $$ DECLARE r RECORD; BEGIN
+         FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+           EXECUTE format('ALTER TABLE public.%I OWNER TO ${SHARED_USER}', r.tablename);
+         END LOOP;
+       END $$;
+       ALTER SCHEMA public OWNER TO ${SHARED_USER};`,
+    );
+    const takeover = env(withUser(djangoDb.url, SHARED_USER), join(scratch, "takeover"));
+    const migrated = await runCli(takeover, "migrate");
+    expect(migrated.stderr).toBe("");
+    expect(migrated.code).toBe(0);
+    const listed = await runCli(takeover, "list-domains", "legacy", "--json");
+    expect(listed.stdout).toContain("example.org");
+  });
 });
