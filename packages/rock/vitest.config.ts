@@ -5,6 +5,7 @@ const IMAGE_TESTS = [
   "test/run-image.test.ts",
   "test/rockcraft-build.test.ts",
   "test/reproducible.test.ts",
+  "test/scannable.test.ts",
 ];
 
 export default defineConfig({

@@ -3,6 +3,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { BuildCache } from "./cache.js";
 import { pnpmDeployProd } from "./commands.js";
+import { type NpmPackage, npmPackagesOf } from "./contents/npm-packages.js";
 import { run } from "./exec.js";
 import { buildLayerEntries, fileEntry, ROOT, type TreeNode } from "./layer/entries.js";
 import { walkTree } from "./layer/walk.js";
@@ -50,7 +51,7 @@ export class ProviderNotBuiltError extends Error {
 export async function buildAppLayer(
   cache: BuildCache,
   repoRoot: string,
-): Promise<{ blob: LayerBlob; bytes: number }> {
+): Promise<{ blob: LayerBlob; bytes: number; npm: NpmPackage[] }> {
   const cli = join(repoRoot, "packages/provider", CLI_PATH.replace(`${APP_DIR}/`, ""));
   if (!(await stat(cli).catch(() => undefined))) throw new ProviderNotBuiltError(cli);
   const work = await mkdtemp(join(cache.dir, "app-"));
@@ -66,7 +67,7 @@ export async function buildAppLayer(
     );
     const bytes = entries.reduce((sum, e) => sum + (e.type === "file" ? e.size : 0), 0);
     const blob = await cache.writeLayer(entries);
-    return { blob, bytes };
+    return { blob, bytes, npm: await npmPackagesOf(deployDir) };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

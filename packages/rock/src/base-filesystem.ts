@@ -3,10 +3,16 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BuildCache } from "./cache.js";
-import { aptCacheShow, aptDownload, unpackDeb } from "./commands.js";
+import { aptCacheShow, aptDownload, debControl, unpackDeb } from "./commands.js";
 import { BASE_DROPS, BASE_ROOTS, isPrunedBasePath } from "./debian/base-packages.js";
 import { resolveClosure, type SelectedPackage } from "./debian/closure.js";
 import { parseStanzas, type Stanza } from "./debian/control.js";
+import {
+  type DebianPackage,
+  DPKG_STATUS_DIR,
+  packageFromControl,
+  statusParagraph,
+} from "./debian/dpkg-status.js";
 import { run } from "./exec.js";
 import {
   buildLayerEntries,
@@ -20,11 +26,15 @@ import { walkTree } from "./layer/walk.js";
 import type { LayerBlob } from "./layer/write-layer.js";
 
 /** Bump when the way the base is assembled changes, so old cache entries are not reused. */
-const BASE_FORMAT = 4;
+const BASE_FORMAT = 5;
 
 export interface BaseRecord {
   readonly blob: LayerBlob;
   readonly packages: readonly SelectedPackage[];
+  /** The packages as their status.d files in the layer describe them (with source packages). */
+  readonly debian: readonly DebianPackage[];
+  /** `debian-<VERSION_ID>` from the unpacked /usr/lib/os-release. */
+  readonly distro: string;
   /** /etc/passwd and /etc/group of the base, which the top layer extends with the run user. */
   readonly passwd: string;
   readonly group: string;
@@ -112,6 +122,17 @@ function baseMode(_path: string, mode: number): number {
   return mode & ~0o6000;
 }
 
+/** `debian-12` from os-release's ID and VERSION_ID (the purl `distro` qualifier scanners use). */
+export function osReleaseDistro(text: string): string {
+  const field = (key: string): string | undefined =>
+    new RegExp(`^${key}="?([^"\n]*)"?$`, "m").exec(text)?.[1];
+  const id = field("ID");
+  const version = field("VERSION_ID");
+  if (!id || !version)
+    throw new Error("usr/lib/os-release of the base has no ID or VERSION_ID (is base-files in the closure?)");
+  return `${id}-${version}`;
+}
+
 async function caBundle(root: string): Promise<string> {
   const dir = join(root, "usr/share/ca-certificates/mozilla");
   const names = (await readdir(dir)).filter((n) => n.endsWith(".crt")).sort();
@@ -165,13 +186,19 @@ export async function buildBaseLayer(
       await mkdir(join(root, target), { recursive: true });
       await run({ file: "ln", args: ["-s", target, join(root, link)] });
     }
+    const statusFiles: LayerEntry[] = [];
+    const debian: DebianPackage[] = [];
     for (const p of packages) {
       const deb = join(debDir, debName(p));
       await stat(deb).catch(() => {
         throw new Error(`apt-get download did not produce ${deb}; check the apt sources (apt-get update)`);
       });
       await run(unpackDeb(deb, root));
+      const control = await run(debControl(deb));
+      statusFiles.push(fileEntry(`${DPKG_STATUS_DIR}/${p.name}`, statusParagraph(control)));
+      debian.push(packageFromControl(control));
     }
+    const distro = osReleaseDistro(await readFile(join(root, "usr/lib/os-release"), "utf8"));
     const passwd = await readFile(join(root, "usr/share/base-passwd/passwd.master"), "utf8");
     const group = await readFile(join(root, "usr/share/base-passwd/group.master"), "utf8");
     const entries = buildLayerEntries(
@@ -184,10 +211,10 @@ export async function buildBaseLayer(
           mode: baseMode,
         },
       ],
-      generatedFiles(passwd, group, await caBundle(root)),
+      [...generatedFiles(passwd, group, await caBundle(root)), ...statusFiles],
     );
     const blob = await cache.writeLayer(entries);
-    const record: BaseRecord = { blob, packages, passwd, group };
+    const record: BaseRecord = { blob, packages, debian, distro, passwd, group };
     await cache.putRecord("base", key, record);
     return { record, cached: false };
   } finally {

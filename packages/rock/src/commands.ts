@@ -42,6 +42,11 @@ export function unpackDeb(debPath: string, root: string): Command {
   };
 }
 
+/** A package's control file (all fields), as `dpkg-deb -f` prints it. */
+export function debControl(debPath: string): Command {
+  return { file: "dpkg-deb", args: ["-f", "--", debPath] };
+}
+
 export function npmPack(version: string, dir: string): Command {
   return { file: "npm", args: ["pack", "--silent", `${NODE_PACKAGE}@${version}`], cwd: dir };
 }

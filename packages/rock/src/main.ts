@@ -72,6 +72,11 @@ async function main(argv: readonly string[]): Promise<number> {
     `size:     ${formatBytes(result.size)} (${result.size} bytes)`,
     `manifest: ${result.manifestDigest}`,
     `archive:  ${result.archiveDigest}`,
+    ...(result.contents
+      ? [
+          `contents: ${result.contents.path} (${result.contents.data.debian.length} Debian packages, node ${result.contents.data.node.version}, ${result.contents.data.app.npm.length} npm packages)`,
+        ]
+      : []),
     ...result.layers.map(
       (l) =>
         `layer ${l.name.padEnd(5)} ${formatBytes(l.compressedBytes).padStart(9)} gz, ${formatBytes(l.uncompressedBytes).padStart(9)} tar${l.cached ? " (cached)" : ""}  ${l.digest}`,

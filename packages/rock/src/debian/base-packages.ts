@@ -13,6 +13,7 @@ export const BASE_ROOTS: ReadonlyMap<string, string> = new Map([
   ["libstdc++6", "the Node runtime links libstdc++ and libgcc_s"],
   ["dash", "/bin/sh: git runs GIT_SSH_COMMAND and hooks through it; the CLI wrapper is a sh script"],
   ["base-passwd", "the canonical /etc/passwd and /etc/group the run user is appended to"],
+  ["base-files", "/etc/os-release and /etc/debian_version: how image scanners tell which Debian this is"],
 ]);
 
 /** Dependencies left out, and why. Each is only needed to install packages or by git commands we never run. */
@@ -28,6 +29,7 @@ export const BASE_DROPS: ReadonlyMap<string, string> = new Map([
   ["openssl", "update-ca-certificates only; the CA bundle is generated at build time"],
   ["dpkg", "package manager; nothing is installed at run time"],
   ["debianutils", "dash's postinst only (add-shell)"],
+  ["awk", "base-files' maintainer scripts only (a virtual package: mawk provides it)"],
   ["libsasl2-modules-db", "SASL sasldb plugin (pulls in Berkeley DB); LDAP URLs are never fetched"],
 ]);
 
