@@ -16,7 +16,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { DnsBackendError, ZoneNotConfiguredError } from "../errors.js";
-import { classifyGitFailure, type GitFailure, isLostRace, redactUrls } from "./git-failure.js";
+import { classifyGitFailure, type GitFailure, isLostRace } from "./git-failure.js";
 import { type GitRemote, parseGitRemote } from "./git-remote.js";
 import { GitCommandError, GitRunner, gitEnvironment } from "./git-runner.js";
 import { prepareSsh, type SshSecrets, type SshSetup } from "./git-ssh.js";
@@ -34,6 +34,7 @@ import { buildPackFile } from "./git-wire/pack-file.js";
 import { pushWithReceivePack, type ReceivePackCommand, receivePackCommand } from "./git-wire/receive-pack.js";
 import { parsePushPorcelain } from "./push-result.js";
 import type { RecordStore, StoreHealth, StoreResult } from "./record-store.js";
+import { redactCredentials } from "./redact-credentials.js";
 import type { RemoteLock } from "./remote-lock.js";
 import { editZone, formatSerialDate, type TxtChange, validateTxtChange, ZoneFileError } from "./zone-file.js";
 import { findZone, zonesFromFileNames } from "./zone-lookup.js";
@@ -353,11 +354,11 @@ export class GitRecordStore implements RecordStore {
         return { pushed: true, attempts };
       }
       if (pushed.failure.kind !== "rejected" || attempts >= this.maxAttempts) {
-        throw new DnsBackendError(
+        throw this.backendError(
           pushed.failure.kind === "rejected"
             ? `Could not push to the DNS repository ${this.remote.displayUrl}: other writers kept pushing first (${attempts} attempts)`
             : this.describe(pushed.failure, "push to"),
-          { unavailable: pushed.failure.kind !== "other" },
+          pushed.failure.kind !== "other",
         );
       }
       this.metrics.pushRetries.inc();
@@ -519,7 +520,7 @@ export class GitRecordStore implements RecordStore {
       case "refused": {
         this.observePush("rejected", ms);
         const race = isLostRace(result.reason);
-        const said = hookMessage(result.output);
+        const said = hookMessage(this.redact(result.output));
         const summary = race
           ? `[remote rejected] (${result.reason})`
           : `the server refused the push: ${result.reason}${said === undefined ? "" : ` (${said})`}`;
@@ -587,7 +588,7 @@ export class GitRecordStore implements RecordStore {
     if (!(await this.reuseClone(env))) {
       await this.clone(parent, env);
     }
-    this.git = new GitRunner(this.cloneDir, env);
+    this.git = this.runner(this.cloneDir, env);
     this.gitEnv = env;
     const format = (await this.git.run(["rev-parse", "--show-object-format"])).trim();
     this.receivePack =
@@ -604,13 +605,13 @@ export class GitRecordStore implements RecordStore {
     } catch {
       return false;
     }
-    const git = new GitRunner(this.cloneDir, env);
+    const git = this.runner(this.cloneDir, env);
     try {
       await git.run(["remote", "set-url", "origin", this.remote.url]);
       this.branch = this.remote.branch ?? (await git.run(["symbolic-ref", "--short", "HEAD"])).trim();
       return true;
     } catch (err) {
-      this.log.warn({ err: String(err) }, "local clone unusable; cloning again");
+      this.log.warn({ err: this.redact(String(err)) }, "local clone unusable; cloning again");
       await rm(this.cloneDir, { recursive: true, force: true });
       return false;
     }
@@ -619,7 +620,7 @@ export class GitRecordStore implements RecordStore {
   private async clone(parent: string, env: Record<string, string>): Promise<void> {
     const tmp = `${this.cloneDir}.tmp-${process.pid}`;
     await rm(tmp, { recursive: true, force: true });
-    const runner = new GitRunner(parent, env);
+    const runner = this.runner(parent, env);
     const branchArgs = this.remote.branch === undefined ? [] : ["--branch", this.remote.branch];
     try {
       await runner.run([
@@ -638,7 +639,7 @@ export class GitRecordStore implements RecordStore {
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
-    const git = new GitRunner(tmp, env);
+    const git = this.runner(tmp, env);
     // No background gc in the hot path, no reflogs keeping old objects alive: maintain() compacts.
     await git.run(["config", "gc.auto", "0"]);
     await git.run(["config", "core.logAllRefUpdates", "false"]);
@@ -702,7 +703,7 @@ export class GitRecordStore implements RecordStore {
       await this.git.run(["reset", "--hard", `refs/remotes/origin/${this.branch}`]);
       await this.git.run(["clean", "--quiet", "-fdx"]);
     } catch (err) {
-      this.log.error({ err: String(err) }, "local clone broken; it will be cloned again");
+      this.log.error({ err: this.redact(String(err)) }, "local clone broken; it will be cloned again");
       this.git = undefined;
       this.started = undefined;
       await rm(this.cloneDir, { recursive: true, force: true });
@@ -716,7 +717,7 @@ export class GitRecordStore implements RecordStore {
       await this.fetchTip();
       await this.requireGit().run(["gc", "--quiet", "--prune=now"]);
     } catch (err) {
-      this.log.warn({ err: String(err) }, "git maintenance failed");
+      this.log.warn({ err: this.redact(String(err)) }, "git maintenance failed");
       this.stale = true;
     }
   }
@@ -726,12 +727,13 @@ export class GitRecordStore implements RecordStore {
       await this.requireGit().run(["ls-remote", "--heads", "origin", `refs/heads/${this.branch}`]);
       this.contact();
     } catch (err) {
-      this.lastError = this.toBackendError(err, "reach").message;
+      this.toBackendError(err, "reach");
     }
   }
 
   private contact(): void {
     this.lastContactAt = Date.now();
+    if (this.lastError !== undefined) this.log.info("DNS repository reachable again");
     this.lastError = undefined;
   }
 
@@ -739,6 +741,20 @@ export class GitRecordStore implements RecordStore {
     if (this.git === undefined)
       throw new DnsBackendError("The DNS repository is not open", { unavailable: true });
     return this.git;
+  }
+
+  /** Every text the store logs or answers with that may quote the URL or git's output. */
+  private redact(text: string): string {
+    return redactCredentials(text, this.remote.secrets);
+  }
+
+  /** The one way the store makes a backend error: its message goes to ACME clients verbatim. */
+  private backendError(message: string, unavailable: boolean): DnsBackendError {
+    return new DnsBackendError(this.redact(message), { unavailable });
+  }
+
+  private runner(cwd: string, env: Readonly<Record<string, string>>): GitRunner {
+    return new GitRunner(cwd, env, undefined, this.remote.secrets);
   }
 
   private describe(failure: GitFailure, verb: string): string {
@@ -750,18 +766,22 @@ export class GitRecordStore implements RecordStore {
     if (err instanceof DnsBackendError) error = err;
     else if (err instanceof GitCommandError) {
       const failure = classifyGitFailure(err.output);
-      error = new DnsBackendError(this.describe(failure, verb), { unavailable: failure.kind !== "other" });
+      error = this.backendError(this.describe(failure, verb), failure.kind !== "other");
     } else {
       const message = err instanceof Error ? err.message : String(err);
-      error = new DnsBackendError(
+      error = this.backendError(
         `Could not ${verb} the DNS repository ${this.remote.displayUrl}: ${message}`,
-        {
-          unavailable: true,
-        },
+        true,
       );
     }
-    this.lastError = error.message;
+    this.noteFailure(error.message);
     return error;
+  }
+
+  /** Remembers why the remote is unusable (for /readyz), logging only when the reason changes. */
+  private noteFailure(message: string): void {
+    if (message !== this.lastError) this.log.warn({ err: message }, "DNS repository unavailable");
+    this.lastError = message;
   }
 }
 
@@ -779,7 +799,7 @@ function hookMessage(output: string): string | undefined {
     .map((l) => l.replace(/^remote:\s*/, "").trim())
     .filter((l) => l !== "" && !/^(error|fatal|hint|To |!)/.test(l));
   const last = lines.at(-1);
-  return last === undefined ? undefined : redactUrls(last).slice(0, 200);
+  return last?.slice(0, 200);
 }
 
 function commitMessage(changes: readonly TxtChange[]): string {

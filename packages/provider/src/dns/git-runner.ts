@@ -4,16 +4,30 @@
  * (git reports a rejected push on either stream, so both are kept).
  */
 import { type SimpleGit, simpleGit } from "simple-git";
+import { redactCredentials } from "./redact-credentials.js";
 
+/**
+ * Everything in it is already redacted (argv holds the remote URL, git's output may quote it), so
+ * the error can be logged or stringified anywhere without leaking a token.
+ */
 export class GitCommandError extends Error {
   override readonly name = "GitCommandError";
+  readonly args: readonly string[];
+  readonly stdout: string;
+  readonly stderr: string;
   constructor(
-    readonly args: readonly string[],
+    args: readonly string[],
     readonly exitCode: number | undefined,
-    readonly stdout: string,
-    readonly stderr: string,
+    stdout: string,
+    stderr: string,
+    secrets: readonly string[] = [],
   ) {
-    super(`git ${args[0] ?? ""} failed (exit ${exitCode ?? "?"}): ${stderr.trim().split("\n").at(-1) ?? ""}`);
+    const clean = (text: string) => redactCredentials(text, secrets);
+    const err = clean(stderr);
+    super(`git ${args[0] ?? ""} failed (exit ${exitCode ?? "?"}): ${err.trim().split("\n").at(-1) ?? ""}`);
+    this.args = args.map(clean);
+    this.stdout = clean(stdout);
+    this.stderr = err;
   }
 
   get output(): string {
@@ -71,6 +85,8 @@ export class GitRunner {
     readonly cwd: string,
     env: Readonly<Record<string, string>>,
     timeoutMs = 60_000,
+    /** Credentials in the remote URL, hidden in every GitCommandError (GitRemote.secrets). */
+    private readonly secrets: readonly string[] = [],
   ) {
     this.git = simpleGit({
       baseDir: cwd,
@@ -105,6 +121,7 @@ export class GitRunner {
         undefined,
         "",
         err instanceof Error ? err.message : String(err),
+        this.secrets,
       );
     }
   }
@@ -119,8 +136,8 @@ export class GitRunner {
       const failure = ticket === undefined ? undefined : this.failures.get(ticket);
       if (ticket !== undefined) this.failures.delete(ticket);
       if (failure !== undefined)
-        throw new GitCommandError(args, failure.exitCode, failure.stdout, failure.stderr);
-      throw new GitCommandError(args, undefined, "", message);
+        throw new GitCommandError(args, failure.exitCode, failure.stdout, failure.stderr, this.secrets);
+      throw new GitCommandError(args, undefined, "", message, this.secrets);
     }
   }
 }

@@ -50,7 +50,7 @@ describe("parseGitRemote", () => {
       {
         transport: "https",
         url: "https://bot:s3cr3t-token@git.example.com/org/dns.git",
-        displayUrl: "https://bot:***@git.example.com/org/dns.git",
+        displayUrl: "https://***@git.example.com/org/dns.git",
         branch: "main",
         authorName: "httprequest-lego-provider",
       },
