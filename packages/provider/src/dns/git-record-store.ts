@@ -11,7 +11,7 @@
  * fetch before it is answered, so a stale clone never produces a wrong "already done".
  */
 import { createHash } from "node:crypto";
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -35,9 +35,17 @@ import { pushWithReceivePack, type ReceivePackCommand, receivePackCommand } from
 import { parsePushPorcelain } from "./push-result.js";
 import type { RecordStore, StoreHealth, StoreResult } from "./record-store.js";
 import { redactCredentials } from "./redact-credentials.js";
+import { NotRegularFileError, readRegularFile, writeRegularFile } from "./regular-file.js";
 import type { RemoteLock } from "./remote-lock.js";
-import { editZone, formatSerialDate, type TxtChange, validateTxtChange, ZoneFileError } from "./zone-file.js";
-import { findZone, zonesFromFileNames } from "./zone-lookup.js";
+import {
+  editZone,
+  formatSerialDate,
+  requireSoaRecord,
+  type TxtChange,
+  validateTxtChange,
+  ZoneFileError,
+} from "./zone-file.js";
+import { findZone, type RepositoryEntry, zoneFilesFromTree } from "./zone-lookup.js";
 
 export interface GitRecordStoreOptions extends SshSecrets {
   /** APP_GIT_REPO. */
@@ -145,6 +153,12 @@ export class GitRecordStore implements RecordStore {
    * push once zones hold thousands of records. Emptied whenever the clone is reset.
    */
   private readonly zoneTexts = new Map<string, string>();
+  /**
+   * Top-level entries of the tree our next commit builds on, with their modes: zones come from
+   * here, not from the working tree, so that only regular files are ever zones. Our own commits
+   * only change blobs, so this holds until the next fetch.
+   */
+  private entries: readonly RepositoryEntry[] = [];
   /** True when the local clone may be behind the remote (start, after a failure). */
   private stale = true;
   private closing = false;
@@ -374,7 +388,7 @@ export class GitRecordStore implements RecordStore {
     pending: PendingChange[],
   ): Promise<{ outcomes: Map<PendingChange, ChangeOutcome>; writes: ZoneWrite[] }> {
     const outcomes = new Map<PendingChange, ChangeOutcome>();
-    const zones = zonesFromFileNames(await readdir(this.cloneDir));
+    const { zones, unusable } = zoneFilesFromTree(this.entries);
     const byFile = new Map<string, { zone: string; items: PendingChange[] }>();
     for (const p of pending) {
       const match = findZone(p.change.fqdn, zones);
@@ -388,11 +402,25 @@ export class GitRecordStore implements RecordStore {
     }
     const today = formatSerialDate(this.now());
     const groups = [...byFile];
-    // Reads go to the thread pool together; the edits themselves are one pass per file.
-    const texts = await Promise.all(groups.map(([fileName]) => this.readZoneFile(fileName)));
+    // Reads go to the thread pool together; the edits themselves are one pass per file. A file
+    // that cannot be read fails its own changes only (the rest of the batch lands).
+    const texts = await Promise.allSettled(
+      groups.map(([fileName]) => {
+        const reason = unusable.get(fileName);
+        return reason === undefined
+          ? this.readZoneFile(fileName)
+          : Promise.reject(new NotRegularFileError(reason));
+      }),
+    );
     const writes: ZoneWrite[] = [];
     for (const [index, [fileName, { zone, items }]] of groups.entries()) {
-      const original = texts[index] as string;
+      const read = texts[index] as PromiseSettledResult<string>;
+      if (read.status === "rejected") {
+        const error = this.zoneFileError(fileName, read.reason);
+        for (const p of items) outcomes.set(p, { kind: "error", error });
+        continue;
+      }
+      const original = read.value;
       const valid: PendingChange[] = [];
       for (const p of items) {
         try {
@@ -404,6 +432,7 @@ export class GitRecordStore implements RecordStore {
       }
       let text: string;
       try {
+        requireSoaRecord(original, zone);
         const result = editZone(
           original,
           zone,
@@ -422,29 +451,59 @@ export class GitRecordStore implements RecordStore {
       writes.push({ fileName, text });
     }
     // The direct path keeps zone texts in memory (see zoneTexts); git commit needs the files.
-    if (this.receivePack === undefined) {
-      await Promise.all(
-        writes.map((w) => writeFile(join(this.cloneDir, w.fileName), w.text, ZONE_FILE_ENCODING)),
-      );
-    }
+    const written =
+      this.receivePack === undefined ? await this.writeZoneFiles(writes, byFile, outcomes) : writes;
     // Keep arrival order so the commit message lists changes as they came.
     const ordered = new Map<PendingChange, ChangeOutcome>();
     for (const p of pending) ordered.set(p, outcomes.get(p) as ChangeOutcome);
-    return { outcomes: ordered, writes };
+    return { outcomes: ordered, writes: written };
+  }
+
+  /** Writes the edited files for `git commit`; a file that cannot be written fails its own changes. */
+  private async writeZoneFiles(
+    writes: readonly ZoneWrite[],
+    byFile: ReadonlyMap<string, { items: PendingChange[] }>,
+    outcomes: Map<PendingChange, ChangeOutcome>,
+  ): Promise<ZoneWrite[]> {
+    const results = await Promise.allSettled(
+      writes.map((w) => writeRegularFile(join(this.cloneDir, w.fileName), w.text, ZONE_FILE_ENCODING)),
+    );
+    const written: ZoneWrite[] = [];
+    for (const [i, w] of writes.entries()) {
+      const r = results[i] as PromiseSettledResult<void>;
+      if (r.status === "fulfilled") {
+        written.push(w);
+        continue;
+      }
+      // The file may be half written: the next batch starts from a clean checkout.
+      this.stale = true;
+      const error = this.zoneFileError(w.fileName, r.reason);
+      for (const p of byFile.get(w.fileName)?.items ?? []) {
+        if (outcomes.get(p)?.kind !== "error") outcomes.set(p, { kind: "error", error });
+      }
+    }
+    return written;
   }
 
   /** A zone file as of `base`: from memory on the direct path when known, else from the clone. */
   private async readZoneFile(fileName: string): Promise<string> {
     const cached = this.zoneTexts.get(fileName);
     if (cached !== undefined) return cached;
-    const text = await readFile(join(this.cloneDir, fileName), ZONE_FILE_ENCODING);
+    const text = await readRegularFile(join(this.cloneDir, fileName), ZONE_FILE_ENCODING);
     if (this.receivePack !== undefined) this.zoneTexts.set(fileName, text);
     return text;
   }
 
+  /** A failure of one zone file: named, with what is wrong, and for its own changes only. */
   private zoneFileError(fileName: string, err: unknown): Error {
-    const detail = err instanceof ZoneFileError ? err.message : String(err);
-    return new DnsBackendError(`Zone file ${fileName} in the DNS repository cannot be edited: ${detail}`);
+    const detail =
+      err instanceof ZoneFileError || err instanceof NotRegularFileError
+        ? err.message
+        : `it cannot be read or written (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+    return this.backendError(
+      `Zone file ${fileName} in the DNS repository cannot be edited: ${detail}`,
+      false,
+    );
   }
 
   /** The portable path: `git commit` of the edited files, then `git push`. */
@@ -481,7 +540,7 @@ export class GitRecordStore implements RecordStore {
     for (const w of writes) {
       const blob = gitObject("blob", Buffer.from(w.text, ZONE_FILE_ENCODING));
       objects.push(blob);
-      // Tree entry names are kept as latin1 bytes; readdir gave us the name decoded as UTF-8.
+      // Tree entry names are kept as latin1 bytes; file names here are UTF-8 text.
       blobs.set(Buffer.from(w.fileName, "utf8").toString("latin1"), blob.id);
     }
     const tree = replaceBlobs(base.tree, blobs);
@@ -688,7 +747,15 @@ export class GitRecordStore implements RecordStore {
     this.zoneTexts.clear();
     if (this.receivePack !== undefined) {
       const [commit, treeId] = (await git.run(["rev-parse", "HEAD", "HEAD^{tree}"])).trim().split("\n");
-      this.base = { commit: commit as string, tree: parseTree(await git.catFile("tree", treeId as string)) };
+      const tree = parseTree(await git.catFile("tree", treeId as string));
+      this.base = { commit: commit as string, tree };
+      // Tree names are latin1 byte strings; file names elsewhere are UTF-8 text.
+      this.entries = tree.map((e) => ({
+        mode: e.mode,
+        name: Buffer.from(e.name, "latin1").toString("utf8"),
+      }));
+    } else {
+      this.entries = await git.listTree("HEAD");
     }
     this.stale = false;
     this.contact();

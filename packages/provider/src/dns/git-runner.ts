@@ -35,6 +35,26 @@ export class GitCommandError extends Error {
   }
 }
 
+export interface TreeListingEntry {
+  readonly mode: string;
+  readonly type: string;
+  readonly id: string;
+  readonly name: string;
+}
+
+/** Parses `git ls-tree -z` output (`<mode> SP <type> SP <id> TAB <name> NUL`...). Pure. */
+export function parseLsTree(output: string): TreeListingEntry[] {
+  const entries: TreeListingEntry[] = [];
+  for (const record of output.split("\0")) {
+    if (record === "") continue;
+    const m = /^(\d+) (\S+) ([0-9a-f]{40,64})\t(.+)$/s.exec(record);
+    if (!m) throw new Error(`unexpected git ls-tree line "${record.slice(0, 120)}"`);
+    const [, mode, type, id, name] = m as unknown as [string, string, string, string, string];
+    entries.push({ mode, type, id, name });
+  }
+  return entries;
+}
+
 interface RawFailure {
   readonly exitCode: number;
   readonly stdout: string;
@@ -124,6 +144,11 @@ export class GitRunner {
         this.secrets,
       );
     }
+  }
+
+  /** The top-level entries of a tree (names unquoted: -z). */
+  async listTree(treeish: string): Promise<TreeListingEntry[]> {
+    return parseLsTree(await this.run(["ls-tree", "-z", treeish]));
   }
 
   /** Runs `git <args>` and returns stdout; throws GitCommandError on any failure. */
