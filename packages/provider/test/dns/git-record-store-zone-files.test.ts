@@ -18,6 +18,7 @@ import {
   git,
   makeBareRepo,
   makeTempDir,
+  pushZoneEntries,
   remoteCommitCount,
   remoteFile,
   silentLogger,
@@ -47,18 +48,16 @@ async function hostileRemote(format: "sha1" | "sha256") {
   const outside = join(dir, "outside.txt");
   await writeFile(outside, OUTSIDE_TEXT);
   const bare = await makeBareRepo(dir, ["example.com", "other.org"], "remote.git", format);
-  const work = join(dir, "work");
-  await git(["clone", "--quiet", `file://${bare}`, work]);
-  const { mkdir, symlink } = await import("node:fs/promises");
-  await symlink(outside, join(work, "evil.test.domain"));
-  await mkdir(join(work, "dir.test.domain"));
-  await writeFile(join(work, "dir.test.domain", "x"), "x\n");
-  await writeFile(join(work, "nosoa.test.domain"), "$TTL 3600\n@\tIN\tNS\tns1.nosoa.test.\n");
-  await git(["add", "."], work);
-  const head = (await git(["rev-parse", "HEAD"], work)).trim();
-  await git(["update-index", "--add", "--cacheinfo", `160000,${head},sub.test.domain`], work);
-  await git(["commit", "--quiet", "-m", "hostile entries"], work);
-  await git(["push", "--quiet", "origin", "HEAD:main"], work);
+  await pushZoneEntries(
+    bare,
+    {
+      links: { "evil.test.domain": outside },
+      directories: ["dir.test.domain"],
+      submodules: ["sub.test.domain"],
+      files: { "nosoa.test.domain": "$TTL 3600\n@\tIN\tNS\tns1.nosoa.test.\n" },
+    },
+    dir,
+  );
   return { dir, bare, outside };
 }
 
