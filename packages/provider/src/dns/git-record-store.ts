@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { DnsBackendError, ZoneNotConfiguredError } from "../errors.js";
 import { classifyGitFailure, type GitFailure, isLostRace } from "./git-failure.js";
+import { remoteSideEnvironment } from "./git-hardening.js";
 import { type GitRemote, parseGitRemote } from "./git-remote.js";
 import { GitCommandError, GitRunner, gitEnvironment } from "./git-runner.js";
 import { prepareSsh, type SshSecrets, type SshSetup } from "./git-ssh.js";
@@ -145,7 +146,8 @@ export class GitRecordStore implements RecordStore {
    * with objects built in process; anything else goes through `git commit` and `git push`.
    */
   private receivePack: ReceivePackCommand | undefined;
-  private gitEnv: Record<string, string> = {};
+  /** The direct push's environment: ours minus the config meant for our own git (see there). */
+  private receivePackEnv: Record<string, string> = {};
   private base: Base | undefined;
   /**
    * Zone files as of `base`, on the direct path, where pushed edits are never written to the
@@ -557,7 +559,7 @@ export class GitRecordStore implements RecordStore {
     const pushStart = performance.now();
     const result = await pushWithReceivePack({
       command,
-      env: this.gitEnv,
+      env: this.receivePackEnv,
       ref,
       oldId: base.commit,
       newId: commit.id,
@@ -641,14 +643,18 @@ export class GitRecordStore implements RecordStore {
       this.ssh ??= await prepareSsh(this.options.dataDir, this.remote.ssh, this.options);
       Object.assign(extraEnv, this.ssh.env);
     }
-    const env = gitEnvironment({ name: this.remote.authorName, email: AUTHOR_EMAIL }, extraEnv);
+    const env = gitEnvironment(
+      { name: this.remote.authorName, email: AUTHOR_EMAIL },
+      extraEnv,
+      this.remote.transport,
+    );
     const parent = join(this.options.dataDir, "git");
     await mkdir(parent, { recursive: true, mode: 0o700 });
     if (!(await this.reuseClone(env))) {
       await this.clone(parent, env);
     }
     this.git = this.runner(this.cloneDir, env);
-    this.gitEnv = env;
+    this.receivePackEnv = remoteSideEnvironment(env);
     const format = (await this.git.run(["rev-parse", "--show-object-format"])).trim();
     this.receivePack =
       this.remote.transport !== "https" && format === "sha1"

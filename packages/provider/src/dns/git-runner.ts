@@ -4,6 +4,8 @@
  * (git reports a rejected push on either stream, so both are kept).
  */
 import { type SimpleGit, simpleGit } from "simple-git";
+import { hardenedGitEnvironment } from "./git-hardening.js";
+import type { GitTransport } from "./git-remote.js";
 import { redactCredentials } from "./redact-credentials.js";
 
 /**
@@ -66,10 +68,14 @@ export interface GitIdentity {
   readonly email: string;
 }
 
-/** Environment for every git child: no user/system config, no prompts, C locale. */
+/**
+ * Environment for every git child: no user/system config, no prompts, C locale, and the hardened
+ * settings (git-hardening.ts) allowing only `transport`.
+ */
 export function gitEnvironment(
   identity: GitIdentity,
   extra: Readonly<Record<string, string>>,
+  transport: GitTransport,
 ): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -83,6 +89,7 @@ export function gitEnvironment(
     GIT_AUTHOR_EMAIL: identity.email,
     GIT_COMMITTER_NAME: identity.name,
     GIT_COMMITTER_EMAIL: identity.email,
+    ...hardenedGitEnvironment(transport),
     ...extra,
   };
   return env;
@@ -113,8 +120,19 @@ export class GitRunner {
       maxConcurrentProcesses: 2,
       trimmed: false,
       timeout: { block: timeoutMs },
-      // GIT_SSH_COMMAND and GIT_CONFIG_GLOBAL are ours, never user input.
-      unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigPaths: true },
+      // simple-git refuses these settings whatever their value; ours are fixed, never user
+      // input: GIT_SSH_COMMAND, GIT_CONFIG_GLOBAL, and the hardening (git-hardening.ts) that
+      // switches hooks, fsmonitor, askpass, credential helpers and other protocols off.
+      unsafe: {
+        allowUnsafeSshCommand: true,
+        allowUnsafeConfigPaths: true,
+        allowUnsafeConfigEnvCount: true,
+        allowUnsafeHooksPath: true,
+        allowUnsafeFsMonitor: true,
+        allowUnsafeAskPass: true,
+        allowUnsafeCredentialHelper: true,
+        allowUnsafeProtocolOverride: true,
+      },
       errors: (error, result) => {
         if (result.exitCode === 0 && error === undefined) return undefined;
         this.ticket += 1;
