@@ -50,7 +50,7 @@ export function hardenedGitEnvironment(transport: GitTransport): Record<string, 
 export function remoteSideEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (!/^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+|PARAMETERS)$/.test(key)) out[key] = value;
+    if (!/^GIT_(CONFIG_(COUNT|KEY_\d+|VALUE_\d+|PARAMETERS)|NO_REPLACE_OBJECTS)$/.test(key)) out[key] = value;
   }
   return out;
 }
