@@ -46,7 +46,11 @@ describe.each([
   const auth = { username: "acme", password: "acme-password-123" };
 
   beforeAll(async () => {
-    fixture = await createServiceFixture("postgresql", { APP_GIT_REPO: repoFor(await closedPort()) });
+    // debug: every log line the service can write is searched for the secret.
+    fixture = await createServiceFixture("postgresql", {
+      APP_GIT_REPO: repoFor(await closedPort()),
+      APP_LOG_LEVEL: "debug",
+    });
     expect((await runCli(fixture.env, "create-user", auth.username, "--password", auth.password)).code).toBe(
       0,
     );
