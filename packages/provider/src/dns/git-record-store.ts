@@ -46,7 +46,7 @@ import {
   validateTxtChange,
   ZoneFileError,
 } from "./zone-file.js";
-import { findZone, type RepositoryEntry, zoneFilesFromTree } from "./zone-lookup.js";
+import { findZone, type ZoneFiles, zoneFilesFromTree } from "./zone-lookup.js";
 
 export interface GitRecordStoreOptions extends SshSecrets {
   /** APP_GIT_REPO. */
@@ -156,11 +156,11 @@ export class GitRecordStore implements RecordStore {
    */
   private readonly zoneTexts = new Map<string, string>();
   /**
-   * Top-level entries of the tree our next commit builds on, with their modes: zones come from
-   * here, not from the working tree, so that only regular files are ever zones. Our own commits
-   * only change blobs, so this holds until the next fetch.
+   * Zone files of the tree our next commit builds on, from its entries and their modes, not from
+   * the working tree, so that only regular files are ever zones. Our own commits only change
+   * blobs, so this holds until the next fetch.
    */
-  private entries: readonly RepositoryEntry[] = [];
+  private zoneFiles: ZoneFiles = zoneFilesFromTree([]);
   /** True when the local clone may be behind the remote (start, after a failure). */
   private stale = true;
   private closing = false;
@@ -390,7 +390,7 @@ export class GitRecordStore implements RecordStore {
     pending: PendingChange[],
   ): Promise<{ outcomes: Map<PendingChange, ChangeOutcome>; writes: ZoneWrite[] }> {
     const outcomes = new Map<PendingChange, ChangeOutcome>();
-    const { zones, unusable } = zoneFilesFromTree(this.entries);
+    const { zones, unusable } = this.zoneFiles;
     const byFile = new Map<string, { zone: string; items: PendingChange[] }>();
     for (const p of pending) {
       const match = findZone(p.change.fqdn, zones);
@@ -756,12 +756,11 @@ export class GitRecordStore implements RecordStore {
       const tree = parseTree(await git.catFile("tree", treeId as string));
       this.base = { commit: commit as string, tree };
       // Tree names are latin1 byte strings; file names elsewhere are UTF-8 text.
-      this.entries = tree.map((e) => ({
-        mode: e.mode,
-        name: Buffer.from(e.name, "latin1").toString("utf8"),
-      }));
+      this.zoneFiles = zoneFilesFromTree(
+        tree.map((e) => ({ mode: e.mode, name: Buffer.from(e.name, "latin1").toString("utf8") })),
+      );
     } else {
-      this.entries = await git.listTree("HEAD");
+      this.zoneFiles = zoneFilesFromTree(await git.listTree("HEAD"));
     }
     this.stale = false;
     this.contact();
