@@ -63,7 +63,7 @@ export function createApp(deps: AppDeps): App {
   // The hot path first: every router a request passes costs it allocations.
   const observers = [...(deps.observers ?? []), ...(deps.audit ? [deps.audit] : [])];
   app.use(challengeRoutes({ authenticator, store: deps.store, metrics, observers }));
-  app.use(opsRoutes({ knex: deps.db.knex, store: deps.store, metrics }));
+  app.use(opsRoutes({ knex: deps.db.knex, store: deps.store, metrics, logger: deps.logger }));
   app.use("/api/v1", adminRoutes({ accounts, authenticator, tokens, limiter, audit: deps.audit }));
   for (const extra of deps.extraRouters ?? []) app.use(extra.path, extra.router);
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}`)));

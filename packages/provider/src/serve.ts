@@ -98,7 +98,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     const address = server.address() as AddressInfo;
     const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
     const url = `http://${shownHost}:${address.port}`;
-    process.stdout.write(banner(url, repo.replace(/\/\/[^@/]*@/, "//"), db.description, demo));
+    process.stdout.write(banner(url, store.remote.displayUrl, db.description, demo));
     logger.info({ port: address.port, host }, "listening");
 
     let stopping: Promise<void> | undefined;

@@ -38,6 +38,7 @@ export async function ensureDemoRepository(dataDir: string): Promise<string> {
   const env = gitEnvironment(
     { name: "httprequest-lego-provider", email: "httprequest-lego-provider@localhost" },
     {},
+    "file",
   );
   try {
     await mkdir(work);

@@ -3,6 +3,8 @@
  * operator can act on. Pure; the phrases are git's and OpenSSH's own (LC_ALL=C).
  */
 
+import { redactCredentials } from "./redact-credentials.js";
+
 export type GitFailureKind =
   /** Someone else pushed first: fetch, re-apply, retry. */
   | "rejected"
@@ -50,11 +52,6 @@ const RULES: ReadonlyArray<readonly [GitFailureKind, RegExp, string | undefined]
   ],
 ];
 
-/** Replaces `scheme://user:secret@` with `scheme://user:***@` anywhere in a text. */
-export function redactUrls(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+):[^@\s/]+@/gi, "$1:***@");
-}
-
 function mainLine(output: string): string {
   const lines = output
     .split(/\r?\n/)
@@ -62,7 +59,7 @@ function mainLine(output: string): string {
     .filter((l) => l !== "" && !l.startsWith("hint:"));
   const fatal = lines.find((l) => /^(fatal|error|ERROR):/.test(l));
   const line = fatal ?? lines.at(-1) ?? "git failed without output";
-  return redactUrls(line).slice(0, 300);
+  return redactCredentials(line).slice(0, 300);
 }
 
 /**

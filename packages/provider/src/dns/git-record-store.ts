@@ -11,12 +11,13 @@
  * fetch before it is answered, so a stale clone never produces a wrong "already done".
  */
 import { createHash } from "node:crypto";
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { DnsBackendError, ZoneNotConfiguredError } from "../errors.js";
-import { classifyGitFailure, type GitFailure, isLostRace, redactUrls } from "./git-failure.js";
+import { classifyGitFailure, type GitFailure, isLostRace } from "./git-failure.js";
+import { remoteSideEnvironment } from "./git-hardening.js";
 import { type GitRemote, parseGitRemote } from "./git-remote.js";
 import { GitCommandError, GitRunner, gitEnvironment } from "./git-runner.js";
 import { prepareSsh, type SshSecrets, type SshSetup } from "./git-ssh.js";
@@ -34,9 +35,18 @@ import { buildPackFile } from "./git-wire/pack-file.js";
 import { pushWithReceivePack, type ReceivePackCommand, receivePackCommand } from "./git-wire/receive-pack.js";
 import { parsePushPorcelain } from "./push-result.js";
 import type { RecordStore, StoreHealth, StoreResult } from "./record-store.js";
+import { redactCredentials } from "./redact-credentials.js";
+import { NotRegularFileError, readRegularFile, writeRegularFile } from "./regular-file.js";
 import type { RemoteLock } from "./remote-lock.js";
-import { editZone, formatSerialDate, type TxtChange, validateTxtChange, ZoneFileError } from "./zone-file.js";
-import { findZone, zonesFromFileNames } from "./zone-lookup.js";
+import {
+  editZone,
+  formatSerialDate,
+  requireSoaRecord,
+  type TxtChange,
+  validateTxtChange,
+  ZoneFileError,
+} from "./zone-file.js";
+import { findZone, type ZoneFiles, zoneFilesFromTree } from "./zone-lookup.js";
 
 export interface GitRecordStoreOptions extends SshSecrets {
   /** APP_GIT_REPO. */
@@ -136,7 +146,8 @@ export class GitRecordStore implements RecordStore {
    * with objects built in process; anything else goes through `git commit` and `git push`.
    */
   private receivePack: ReceivePackCommand | undefined;
-  private gitEnv: Record<string, string> = {};
+  /** The direct push's environment: ours minus the config meant for our own git (see there). */
+  private receivePackEnv: Record<string, string> = {};
   private base: Base | undefined;
   /**
    * Zone files as of `base`, on the direct path, where pushed edits are never written to the
@@ -144,6 +155,12 @@ export class GitRecordStore implements RecordStore {
    * push once zones hold thousands of records. Emptied whenever the clone is reset.
    */
   private readonly zoneTexts = new Map<string, string>();
+  /**
+   * Zone files of the tree our next commit builds on, from its entries and their modes, not from
+   * the working tree, so that only regular files are ever zones. Our own commits only change
+   * blobs, so this holds until the next fetch.
+   */
+  private zoneFiles: ZoneFiles = zoneFilesFromTree([]);
   /** True when the local clone may be behind the remote (start, after a failure). */
   private stale = true;
   private closing = false;
@@ -353,11 +370,11 @@ export class GitRecordStore implements RecordStore {
         return { pushed: true, attempts };
       }
       if (pushed.failure.kind !== "rejected" || attempts >= this.maxAttempts) {
-        throw new DnsBackendError(
+        throw this.backendError(
           pushed.failure.kind === "rejected"
             ? `Could not push to the DNS repository ${this.remote.displayUrl}: other writers kept pushing first (${attempts} attempts)`
             : this.describe(pushed.failure, "push to"),
-          { unavailable: pushed.failure.kind !== "other" },
+          pushed.failure.kind !== "other",
         );
       }
       this.metrics.pushRetries.inc();
@@ -373,7 +390,7 @@ export class GitRecordStore implements RecordStore {
     pending: PendingChange[],
   ): Promise<{ outcomes: Map<PendingChange, ChangeOutcome>; writes: ZoneWrite[] }> {
     const outcomes = new Map<PendingChange, ChangeOutcome>();
-    const zones = zonesFromFileNames(await readdir(this.cloneDir));
+    const { zones, unusable } = this.zoneFiles;
     const byFile = new Map<string, { zone: string; items: PendingChange[] }>();
     for (const p of pending) {
       const match = findZone(p.change.fqdn, zones);
@@ -387,11 +404,25 @@ export class GitRecordStore implements RecordStore {
     }
     const today = formatSerialDate(this.now());
     const groups = [...byFile];
-    // Reads go to the thread pool together; the edits themselves are one pass per file.
-    const texts = await Promise.all(groups.map(([fileName]) => this.readZoneFile(fileName)));
+    // Reads go to the thread pool together; the edits themselves are one pass per file. A file
+    // that cannot be read fails its own changes only (the rest of the batch lands).
+    const texts = await Promise.allSettled(
+      groups.map(([fileName]) => {
+        const reason = unusable.get(fileName);
+        return reason === undefined
+          ? this.readZoneFile(fileName)
+          : Promise.reject(new NotRegularFileError(reason));
+      }),
+    );
     const writes: ZoneWrite[] = [];
     for (const [index, [fileName, { zone, items }]] of groups.entries()) {
-      const original = texts[index] as string;
+      const read = texts[index] as PromiseSettledResult<string>;
+      if (read.status === "rejected") {
+        const error = this.zoneFileError(fileName, read.reason);
+        for (const p of items) outcomes.set(p, { kind: "error", error });
+        continue;
+      }
+      const original = read.value;
       const valid: PendingChange[] = [];
       for (const p of items) {
         try {
@@ -403,6 +434,7 @@ export class GitRecordStore implements RecordStore {
       }
       let text: string;
       try {
+        requireSoaRecord(original, zone);
         const result = editZone(
           original,
           zone,
@@ -421,29 +453,59 @@ export class GitRecordStore implements RecordStore {
       writes.push({ fileName, text });
     }
     // The direct path keeps zone texts in memory (see zoneTexts); git commit needs the files.
-    if (this.receivePack === undefined) {
-      await Promise.all(
-        writes.map((w) => writeFile(join(this.cloneDir, w.fileName), w.text, ZONE_FILE_ENCODING)),
-      );
-    }
+    const written =
+      this.receivePack === undefined ? await this.writeZoneFiles(writes, byFile, outcomes) : writes;
     // Keep arrival order so the commit message lists changes as they came.
     const ordered = new Map<PendingChange, ChangeOutcome>();
     for (const p of pending) ordered.set(p, outcomes.get(p) as ChangeOutcome);
-    return { outcomes: ordered, writes };
+    return { outcomes: ordered, writes: written };
+  }
+
+  /** Writes the edited files for `git commit`; a file that cannot be written fails its own changes. */
+  private async writeZoneFiles(
+    writes: readonly ZoneWrite[],
+    byFile: ReadonlyMap<string, { items: PendingChange[] }>,
+    outcomes: Map<PendingChange, ChangeOutcome>,
+  ): Promise<ZoneWrite[]> {
+    const results = await Promise.allSettled(
+      writes.map((w) => writeRegularFile(join(this.cloneDir, w.fileName), w.text, ZONE_FILE_ENCODING)),
+    );
+    const written: ZoneWrite[] = [];
+    for (const [i, w] of writes.entries()) {
+      const r = results[i] as PromiseSettledResult<void>;
+      if (r.status === "fulfilled") {
+        written.push(w);
+        continue;
+      }
+      // The file may be half written: the next batch starts from a clean checkout.
+      this.stale = true;
+      const error = this.zoneFileError(w.fileName, r.reason);
+      for (const p of byFile.get(w.fileName)?.items ?? []) {
+        if (outcomes.get(p)?.kind !== "error") outcomes.set(p, { kind: "error", error });
+      }
+    }
+    return written;
   }
 
   /** A zone file as of `base`: from memory on the direct path when known, else from the clone. */
   private async readZoneFile(fileName: string): Promise<string> {
     const cached = this.zoneTexts.get(fileName);
     if (cached !== undefined) return cached;
-    const text = await readFile(join(this.cloneDir, fileName), ZONE_FILE_ENCODING);
+    const text = await readRegularFile(join(this.cloneDir, fileName), ZONE_FILE_ENCODING);
     if (this.receivePack !== undefined) this.zoneTexts.set(fileName, text);
     return text;
   }
 
+  /** A failure of one zone file: named, with what is wrong, and for its own changes only. */
   private zoneFileError(fileName: string, err: unknown): Error {
-    const detail = err instanceof ZoneFileError ? err.message : String(err);
-    return new DnsBackendError(`Zone file ${fileName} in the DNS repository cannot be edited: ${detail}`);
+    const detail =
+      err instanceof ZoneFileError || err instanceof NotRegularFileError
+        ? err.message
+        : `it cannot be read or written (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+    return this.backendError(
+      `Zone file ${fileName} in the DNS repository cannot be edited: ${detail}`,
+      false,
+    );
   }
 
   /** The portable path: `git commit` of the edited files, then `git push`. */
@@ -480,7 +542,7 @@ export class GitRecordStore implements RecordStore {
     for (const w of writes) {
       const blob = gitObject("blob", Buffer.from(w.text, ZONE_FILE_ENCODING));
       objects.push(blob);
-      // Tree entry names are kept as latin1 bytes; readdir gave us the name decoded as UTF-8.
+      // Tree entry names are kept as latin1 bytes; file names here are UTF-8 text.
       blobs.set(Buffer.from(w.fileName, "utf8").toString("latin1"), blob.id);
     }
     const tree = replaceBlobs(base.tree, blobs);
@@ -497,7 +559,7 @@ export class GitRecordStore implements RecordStore {
     const pushStart = performance.now();
     const result = await pushWithReceivePack({
       command,
-      env: this.gitEnv,
+      env: this.receivePackEnv,
       ref,
       oldId: base.commit,
       newId: commit.id,
@@ -519,7 +581,7 @@ export class GitRecordStore implements RecordStore {
       case "refused": {
         this.observePush("rejected", ms);
         const race = isLostRace(result.reason);
-        const said = hookMessage(result.output);
+        const said = hookMessage(this.redact(result.output));
         const summary = race
           ? `[remote rejected] (${result.reason})`
           : `the server refused the push: ${result.reason}${said === undefined ? "" : ` (${said})`}`;
@@ -581,14 +643,18 @@ export class GitRecordStore implements RecordStore {
       this.ssh ??= await prepareSsh(this.options.dataDir, this.remote.ssh, this.options);
       Object.assign(extraEnv, this.ssh.env);
     }
-    const env = gitEnvironment({ name: this.remote.authorName, email: AUTHOR_EMAIL }, extraEnv);
+    const env = gitEnvironment(
+      { name: this.remote.authorName, email: AUTHOR_EMAIL },
+      extraEnv,
+      this.remote.transport,
+    );
     const parent = join(this.options.dataDir, "git");
     await mkdir(parent, { recursive: true, mode: 0o700 });
     if (!(await this.reuseClone(env))) {
       await this.clone(parent, env);
     }
-    this.git = new GitRunner(this.cloneDir, env);
-    this.gitEnv = env;
+    this.git = this.runner(this.cloneDir, env);
+    this.receivePackEnv = remoteSideEnvironment(env);
     const format = (await this.git.run(["rev-parse", "--show-object-format"])).trim();
     this.receivePack =
       this.remote.transport !== "https" && format === "sha1"
@@ -604,13 +670,13 @@ export class GitRecordStore implements RecordStore {
     } catch {
       return false;
     }
-    const git = new GitRunner(this.cloneDir, env);
+    const git = this.runner(this.cloneDir, env);
     try {
       await git.run(["remote", "set-url", "origin", this.remote.url]);
       this.branch = this.remote.branch ?? (await git.run(["symbolic-ref", "--short", "HEAD"])).trim();
       return true;
     } catch (err) {
-      this.log.warn({ err: String(err) }, "local clone unusable; cloning again");
+      this.log.warn({ err: this.redact(String(err)) }, "local clone unusable; cloning again");
       await rm(this.cloneDir, { recursive: true, force: true });
       return false;
     }
@@ -619,7 +685,7 @@ export class GitRecordStore implements RecordStore {
   private async clone(parent: string, env: Record<string, string>): Promise<void> {
     const tmp = `${this.cloneDir}.tmp-${process.pid}`;
     await rm(tmp, { recursive: true, force: true });
-    const runner = new GitRunner(parent, env);
+    const runner = this.runner(parent, env);
     const branchArgs = this.remote.branch === undefined ? [] : ["--branch", this.remote.branch];
     try {
       await runner.run([
@@ -638,7 +704,7 @@ export class GitRecordStore implements RecordStore {
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
-    const git = new GitRunner(tmp, env);
+    const git = this.runner(tmp, env);
     // No background gc in the hot path, no reflogs keeping old objects alive: maintain() compacts.
     await git.run(["config", "gc.auto", "0"]);
     await git.run(["config", "core.logAllRefUpdates", "false"]);
@@ -687,7 +753,14 @@ export class GitRecordStore implements RecordStore {
     this.zoneTexts.clear();
     if (this.receivePack !== undefined) {
       const [commit, treeId] = (await git.run(["rev-parse", "HEAD", "HEAD^{tree}"])).trim().split("\n");
-      this.base = { commit: commit as string, tree: parseTree(await git.catFile("tree", treeId as string)) };
+      const tree = parseTree(await git.catFile("tree", treeId as string));
+      this.base = { commit: commit as string, tree };
+      // Tree names are latin1 byte strings; file names elsewhere are UTF-8 text.
+      this.zoneFiles = zoneFilesFromTree(
+        tree.map((e) => ({ mode: e.mode, name: Buffer.from(e.name, "latin1").toString("utf8") })),
+      );
+    } else {
+      this.zoneFiles = zoneFilesFromTree(await git.listTree("HEAD"));
     }
     this.stale = false;
     this.contact();
@@ -702,7 +775,7 @@ export class GitRecordStore implements RecordStore {
       await this.git.run(["reset", "--hard", `refs/remotes/origin/${this.branch}`]);
       await this.git.run(["clean", "--quiet", "-fdx"]);
     } catch (err) {
-      this.log.error({ err: String(err) }, "local clone broken; it will be cloned again");
+      this.log.error({ err: this.redact(String(err)) }, "local clone broken; it will be cloned again");
       this.git = undefined;
       this.started = undefined;
       await rm(this.cloneDir, { recursive: true, force: true });
@@ -716,7 +789,7 @@ export class GitRecordStore implements RecordStore {
       await this.fetchTip();
       await this.requireGit().run(["gc", "--quiet", "--prune=now"]);
     } catch (err) {
-      this.log.warn({ err: String(err) }, "git maintenance failed");
+      this.log.warn({ err: this.redact(String(err)) }, "git maintenance failed");
       this.stale = true;
     }
   }
@@ -726,12 +799,13 @@ export class GitRecordStore implements RecordStore {
       await this.requireGit().run(["ls-remote", "--heads", "origin", `refs/heads/${this.branch}`]);
       this.contact();
     } catch (err) {
-      this.lastError = this.toBackendError(err, "reach").message;
+      this.toBackendError(err, "reach");
     }
   }
 
   private contact(): void {
     this.lastContactAt = Date.now();
+    if (this.lastError !== undefined) this.log.info("DNS repository reachable again");
     this.lastError = undefined;
   }
 
@@ -739,6 +813,20 @@ export class GitRecordStore implements RecordStore {
     if (this.git === undefined)
       throw new DnsBackendError("The DNS repository is not open", { unavailable: true });
     return this.git;
+  }
+
+  /** Every text the store logs or answers with that may quote the URL or git's output. */
+  private redact(text: string): string {
+    return redactCredentials(text, this.remote.secrets);
+  }
+
+  /** The one way the store makes a backend error: its message goes to ACME clients verbatim. */
+  private backendError(message: string, unavailable: boolean): DnsBackendError {
+    return new DnsBackendError(this.redact(message), { unavailable });
+  }
+
+  private runner(cwd: string, env: Readonly<Record<string, string>>): GitRunner {
+    return new GitRunner(cwd, env, undefined, this.remote.secrets);
   }
 
   private describe(failure: GitFailure, verb: string): string {
@@ -750,18 +838,22 @@ export class GitRecordStore implements RecordStore {
     if (err instanceof DnsBackendError) error = err;
     else if (err instanceof GitCommandError) {
       const failure = classifyGitFailure(err.output);
-      error = new DnsBackendError(this.describe(failure, verb), { unavailable: failure.kind !== "other" });
+      error = this.backendError(this.describe(failure, verb), failure.kind !== "other");
     } else {
       const message = err instanceof Error ? err.message : String(err);
-      error = new DnsBackendError(
+      error = this.backendError(
         `Could not ${verb} the DNS repository ${this.remote.displayUrl}: ${message}`,
-        {
-          unavailable: true,
-        },
+        true,
       );
     }
-    this.lastError = error.message;
+    this.noteFailure(error.message);
     return error;
+  }
+
+  /** Remembers why the remote is unusable (for /readyz), logging only when the reason changes. */
+  private noteFailure(message: string): void {
+    if (message !== this.lastError) this.log.warn({ err: message }, "DNS repository unavailable");
+    this.lastError = message;
   }
 }
 
@@ -779,7 +871,7 @@ function hookMessage(output: string): string | undefined {
     .map((l) => l.replace(/^remote:\s*/, "").trim())
     .filter((l) => l !== "" && !/^(error|fatal|hint|To |!)/.test(l));
   const last = lines.at(-1);
-  return last === undefined ? undefined : redactUrls(last).slice(0, 200);
+  return last?.slice(0, 200);
 }
 
 function commitMessage(changes: readonly TxtChange[]): string {

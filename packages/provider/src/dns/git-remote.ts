@@ -10,6 +10,8 @@
  * scp-like `user@host:path` is refused because it cannot be told apart from a branch suffix.
  */
 
+import { redactCredentials, userinfoSecrets } from "./redact-credentials.js";
+
 export const DEFAULT_AUTHOR_NAME = "httprequest-lego-provider";
 
 export type GitTransport = "file" | "ssh" | "https";
@@ -24,8 +26,10 @@ export interface GitRemote {
   readonly transport: GitTransport;
   /** URL handed to git (`git+ssh://` rewritten to `ssh://`, branch suffix removed). */
   readonly url: string;
-  /** The URL with any password replaced, safe for logs and error messages. */
+  /** The URL with its userinfo replaced (redactCredentials), safe for logs and error messages. */
   readonly displayUrl: string;
+  /** Credentials in the URL, for redactCredentials to hide wherever git prints them. */
+  readonly secrets: readonly string[];
   /** Branch to use; undefined means the remote's default branch. */
   readonly branch: string | undefined;
   readonly authorName: string;
@@ -38,7 +42,8 @@ export class InvalidGitRemoteError extends Error {
 }
 
 const HOST = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/i;
-const USER = /^[A-Za-z0-9._~-]+$/;
+/** No leading "-": ssh would read the user as an option (user@host is one argv word). */
+const USER = /^[A-Za-z0-9._~][A-Za-z0-9._~-]*$/;
 /** Whitespace or control characters: never part of a URL we hand to git. */
 function hasUnsafeCharacters(text: string): boolean {
   return [...text].some((ch) => {
@@ -102,6 +107,7 @@ export function parseGitRemote(input: string): GitRemote {
       transport: "file",
       url,
       displayUrl: url,
+      secrets: [],
       branch,
       authorName: DEFAULT_AUTHOR_NAME,
       ssh: undefined,
@@ -113,12 +119,15 @@ export function parseGitRemote(input: string): GitRemote {
   if (scheme === "ssh" || scheme === "git+ssh" || scheme === "ssh+git") {
     if (userinfo?.includes(":")) fail("ssh URLs must not carry a password; use APP_GIT_SSH_KEY");
     if (userinfo !== undefined && !USER.test(userinfo))
-      fail(`ssh user "${userinfo}" has unexpected characters`);
+      // Not echoed: whatever was put there may be a secret.
+      fail('the ssh user may only hold letters, digits and "._~-", and must not start with "-"');
     const url = `ssh://${userinfo === undefined ? "" : `${userinfo}@`}${hostport}${path}`;
     return {
       transport: "ssh",
       url,
-      displayUrl: url,
+      displayUrl: redactCredentials(url),
+      // An ssh user is a login name, not a secret; the key is never in the URL.
+      secrets: [],
       branch,
       authorName: userinfo ?? DEFAULT_AUTHOR_NAME,
       ssh: { user: userinfo, host, port },
@@ -126,14 +135,11 @@ export function parseGitRemote(input: string): GitRemote {
   }
   if (scheme === "https") {
     const url = `https://${authority}${path}`;
-    let display = url;
-    if (userinfo?.includes(":")) {
-      display = `https://${userinfo.slice(0, userinfo.indexOf(":"))}:***@${hostport}${path}`;
-    }
     return {
       transport: "https",
       url,
-      displayUrl: display,
+      displayUrl: redactCredentials(url),
+      secrets: userinfoSecrets(url),
       branch,
       authorName: DEFAULT_AUTHOR_NAME,
       ssh: undefined,

@@ -4,21 +4,57 @@
  * (git reports a rejected push on either stream, so both are kept).
  */
 import { type SimpleGit, simpleGit } from "simple-git";
+import { hardenedGitEnvironment } from "./git-hardening.js";
+import type { GitTransport } from "./git-remote.js";
+import { redactCredentials } from "./redact-credentials.js";
 
+/**
+ * Everything in it is already redacted (argv holds the remote URL, git's output may quote it), so
+ * the error can be logged or stringified anywhere without leaking a token.
+ */
 export class GitCommandError extends Error {
   override readonly name = "GitCommandError";
+  readonly args: readonly string[];
+  readonly stdout: string;
+  readonly stderr: string;
   constructor(
-    readonly args: readonly string[],
+    args: readonly string[],
     readonly exitCode: number | undefined,
-    readonly stdout: string,
-    readonly stderr: string,
+    stdout: string,
+    stderr: string,
+    secrets: readonly string[] = [],
   ) {
-    super(`git ${args[0] ?? ""} failed (exit ${exitCode ?? "?"}): ${stderr.trim().split("\n").at(-1) ?? ""}`);
+    const clean = (text: string) => redactCredentials(text, secrets);
+    const err = clean(stderr);
+    super(`git ${args[0] ?? ""} failed (exit ${exitCode ?? "?"}): ${err.trim().split("\n").at(-1) ?? ""}`);
+    this.args = args.map(clean);
+    this.stdout = clean(stdout);
+    this.stderr = err;
   }
 
   get output(): string {
     return `${this.stderr}\n${this.stdout}`;
   }
+}
+
+export interface TreeListingEntry {
+  readonly mode: string;
+  readonly type: string;
+  readonly id: string;
+  readonly name: string;
+}
+
+/** Parses `git ls-tree -z` output (`<mode> SP <type> SP <id> TAB <name> NUL`...). Pure. */
+export function parseLsTree(output: string): TreeListingEntry[] {
+  const entries: TreeListingEntry[] = [];
+  for (const record of output.split("\0")) {
+    if (record === "") continue;
+    const m = /^(\d+) (\S+) ([0-9a-f]{40,64})\t(.+)$/s.exec(record);
+    if (!m) throw new Error(`unexpected git ls-tree line "${record.slice(0, 120)}"`);
+    const [, mode, type, id, name] = m as unknown as [string, string, string, string, string];
+    entries.push({ mode, type, id, name });
+  }
+  return entries;
 }
 
 interface RawFailure {
@@ -32,10 +68,14 @@ export interface GitIdentity {
   readonly email: string;
 }
 
-/** Environment for every git child: no user/system config, no prompts, C locale. */
+/**
+ * Environment for every git child: no user/system config, no prompts, C locale, and the hardened
+ * settings (git-hardening.ts) allowing only `transport`.
+ */
 export function gitEnvironment(
   identity: GitIdentity,
   extra: Readonly<Record<string, string>>,
+  transport: GitTransport,
 ): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -49,6 +89,7 @@ export function gitEnvironment(
     GIT_AUTHOR_EMAIL: identity.email,
     GIT_COMMITTER_NAME: identity.name,
     GIT_COMMITTER_EMAIL: identity.email,
+    ...hardenedGitEnvironment(transport),
     ...extra,
   };
   return env;
@@ -71,14 +112,27 @@ export class GitRunner {
     readonly cwd: string,
     env: Readonly<Record<string, string>>,
     timeoutMs = 60_000,
+    /** Credentials in the remote URL, hidden in every GitCommandError (GitRemote.secrets). */
+    private readonly secrets: readonly string[] = [],
   ) {
     this.git = simpleGit({
       baseDir: cwd,
       maxConcurrentProcesses: 2,
       trimmed: false,
       timeout: { block: timeoutMs },
-      // GIT_SSH_COMMAND and GIT_CONFIG_GLOBAL are ours, never user input.
-      unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigPaths: true },
+      // simple-git refuses these settings whatever their value; ours are fixed, never user
+      // input: GIT_SSH_COMMAND, GIT_CONFIG_GLOBAL, and the hardening (git-hardening.ts) that
+      // switches hooks, fsmonitor, askpass, credential helpers and other protocols off.
+      unsafe: {
+        allowUnsafeSshCommand: true,
+        allowUnsafeConfigPaths: true,
+        allowUnsafeConfigEnvCount: true,
+        allowUnsafeHooksPath: true,
+        allowUnsafeFsMonitor: true,
+        allowUnsafeAskPass: true,
+        allowUnsafeCredentialHelper: true,
+        allowUnsafeProtocolOverride: true,
+      },
       errors: (error, result) => {
         if (result.exitCode === 0 && error === undefined) return undefined;
         this.ticket += 1;
@@ -105,8 +159,14 @@ export class GitRunner {
         undefined,
         "",
         err instanceof Error ? err.message : String(err),
+        this.secrets,
       );
     }
+  }
+
+  /** The top-level entries of a tree (names unquoted: -z). */
+  async listTree(treeish: string): Promise<TreeListingEntry[]> {
+    return parseLsTree(await this.run(["ls-tree", "-z", treeish]));
   }
 
   /** Runs `git <args>` and returns stdout; throws GitCommandError on any failure. */
@@ -119,8 +179,8 @@ export class GitRunner {
       const failure = ticket === undefined ? undefined : this.failures.get(ticket);
       if (ticket !== undefined) this.failures.delete(ticket);
       if (failure !== undefined)
-        throw new GitCommandError(args, failure.exitCode, failure.stdout, failure.stderr);
-      throw new GitCommandError(args, undefined, "", message);
+        throw new GitCommandError(args, failure.exitCode, failure.stdout, failure.stderr, this.secrets);
+      throw new GitCommandError(args, undefined, "", message, this.secrets);
     }
   }
 }

@@ -159,7 +159,10 @@ export async function prepareSsh(
     controlPath,
     close: async () => {
       await new Promise<void>((resolve) => {
-        execFile("ssh", [...options, ...portArgs, "-O", "exit", target], { timeout: 5000 }, () => resolve());
+        // "--": the destination is never an option, whatever it begins with.
+        execFile("ssh", [...options, ...portArgs, "-O", "exit", "--", target], { timeout: 5000 }, () =>
+          resolve(),
+        );
       });
       if (privateTmp !== undefined) await rm(privateTmp, { recursive: true, force: true });
     },

@@ -321,6 +321,15 @@ export function serialIsAfter(a: number, b: number): boolean {
   return (a < b && b - a < half) || (a > b && a - b > half);
 }
 
+/**
+ * Throws ZoneFileError when the file has no SOA record: no DNS server would load it, so a record
+ * written there would never be served, and the change must fail rather than "succeed".
+ */
+export function requireSoaRecord(text: string, zone: string): void {
+  if (firstSoa(text, zone) === undefined)
+    throw new ZoneFileError(`it has no SOA record for zone ${zone}, so no DNS server would load it`);
+}
+
 /** The SOA serial token of the zone, or undefined when the file has no SOA record. */
 export function readSoaSerial(text: string, zone: string): string | undefined {
   return firstSoa(text, zone)?.rdata[2]?.text;

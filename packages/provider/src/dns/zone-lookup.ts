@@ -30,6 +30,56 @@ export function zonesFromFileNames(fileNames: Iterable<string>): Map<string, str
   return zones;
 }
 
+/** A top-level entry of the repository's tree, as `git ls-tree` or a tree object lists it. */
+export interface RepositoryEntry {
+  /** `100644`, `100755`, `120000` (symbolic link), `40000` (directory), `160000` (submodule). */
+  readonly mode: string;
+  readonly name: string;
+}
+
+export interface ZoneFiles {
+  /** Zone → file name, for every entry named like a zone file, usable or not. */
+  readonly zones: Map<string, string>;
+  /**
+   * File name → what is wrong with it, for entries named like a zone file that are not regular
+   * files. Such an entry is never read or written (a link could point outside the clone); a
+   * change to its zone fails with this reason and other zones are unaffected.
+   */
+  readonly unusable: Map<string, string>;
+}
+
+/** Why an entry of this mode cannot be a zone file, or undefined for a regular file. */
+export function unusableZoneReason(mode: string): string | undefined {
+  switch (mode) {
+    case "100644":
+    case "100755":
+      return undefined;
+    case "120000":
+      return "it is a symbolic link; zone files must be regular files";
+    case "40000":
+    case "040000":
+      return "it is a directory; zone files must be regular files";
+    case "160000":
+      return "it is a submodule; zone files must be regular files";
+    default:
+      return `it has the unexpected mode ${mode}; zone files must be regular files`;
+  }
+}
+
+/** Zone files of a repository tree: only regular files are zones (see ZoneFiles.unusable). */
+export function zoneFilesFromTree(entries: Iterable<RepositoryEntry>): ZoneFiles {
+  const list = [...entries];
+  const zones = zonesFromFileNames(list.map((e) => e.name));
+  const chosen = new Set(zones.values());
+  const unusable = new Map<string, string>();
+  for (const e of list) {
+    if (!chosen.has(e.name)) continue;
+    const reason = unusableZoneReason(e.mode);
+    if (reason !== undefined) unusable.set(e.name, reason);
+  }
+  return { zones, unusable };
+}
+
 /** The zone serving `fqdn` (lowercase, no trailing dot), or undefined when none does. */
 export function findZone(fqdn: string, zones: ReadonlyMap<string, string>): ZoneMatch | undefined {
   const name = fqdn.toLowerCase().replace(/\.$/, "");

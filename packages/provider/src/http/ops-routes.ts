@@ -1,27 +1,49 @@
 import express, { type Router } from "express";
 import type { Knex } from "knex";
+import type { Logger } from "pino";
 import type { RecordStore } from "../dns/record-store.js";
+import { redactCredentials } from "../dns/redact-credentials.js";
 import type { HttpMetrics } from "./metrics.js";
 
-export function opsRoutes(deps: { knex: Knex; store: RecordStore; metrics: HttpMetrics }): Router {
+/**
+ * What /readyz says about each dependency. The endpoint is unauthenticated, so it names the check
+ * that failed and never the reason: git's and the driver's words may quote hosts, URLs or
+ * credentials. The reasons go to the log (redacted).
+ */
+export type ReadinessCheck = "ok" | "unreachable";
+
+export function opsRoutes(deps: {
+  knex: Knex;
+  store: RecordStore;
+  metrics: HttpMetrics;
+  logger?: Logger | undefined;
+}): Router {
   const router = express.Router();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   router.get("/readyz", async (_req, res) => {
-    const checks: Record<string, { ok: boolean; detail: string }> = {};
+    const checks: Record<"database" | "git", ReadinessCheck> = { database: "ok", git: "ok" };
     try {
       await deps.knex.raw("select 1");
-      checks.database = { ok: true, detail: "reachable" };
     } catch (err) {
-      checks.database = { ok: false, detail: err instanceof Error ? err.message : "unreachable" };
+      checks.database = "unreachable";
+      deps.logger?.warn(
+        { err: redactCredentials(err instanceof Error ? err.message : String(err)) },
+        "readiness: the database is unreachable",
+      );
     }
     try {
-      checks.git = await deps.store.health();
+      // The store logs its own failures (redacted), once per change of reason.
+      if (!(await deps.store.health()).ok) checks.git = "unreachable";
     } catch (err) {
-      checks.git = { ok: false, detail: err instanceof Error ? err.message : "unreachable" };
+      checks.git = "unreachable";
+      deps.logger?.warn(
+        { err: redactCredentials(err instanceof Error ? err.message : String(err)) },
+        "readiness: the DNS repository check failed",
+      );
     }
-    const ok = Object.values(checks).every((c) => c.ok);
+    const ok = checks.database === "ok" && checks.git === "ok";
     res.status(ok ? 200 : 503).json({ status: ok ? "ok" : "unavailable", checks });
   });
   router.get("/metrics", async (_req, res) => {

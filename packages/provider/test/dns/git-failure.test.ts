@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyGitFailure, isLostRace, redactUrls } from "../../src/dns/git-failure.js";
+import { classifyGitFailure, isLostRace } from "../../src/dns/git-failure.js";
 import { parsePushPorcelain } from "../../src/dns/push-result.js";
 
 describe("classifyGitFailure", () => {
@@ -33,7 +33,7 @@ describe("classifyGitFailure", () => {
       "hint: try again\nfatal: unable to access 'https://bot:tok3n@git.example.com/dns.git/': server certificate verification failed\n",
     );
     expect(f.summary).toBe(
-      "fatal: unable to access 'https://bot:***@git.example.com/dns.git/': server certificate verification failed",
+      "fatal: unable to access 'https://***@git.example.com/dns.git/': server certificate verification failed",
     );
     expect(f.summary).not.toContain("tok3n");
   });
@@ -44,11 +44,12 @@ describe("classifyGitFailure", () => {
   });
 });
 
-describe("redactUrls", () => {
-  it("hides passwords in any URL", () => {
-    expect(redactUrls("see https://u:p@h/x and ssh://git@h/y")).toBe(
-      "see https://u:***@h/x and ssh://git@h/y",
-    );
+describe("classifyGitFailure summaries", () => {
+  it("never carry a URL's userinfo", () => {
+    const out = "fatal: unable to access 'https://ghp_T0KEN@127.0.0.1:9/org/dns.git/': Failed to connect";
+    const { summary } = classifyGitFailure(out);
+    expect(summary).not.toContain("ghp_T0KEN");
+    expect(summary).toContain("https://***@127.0.0.1:9/org/dns.git/");
   });
 });
 

@@ -95,3 +95,33 @@ export async function namedCheckzone(zone: string, file: string): Promise<string
   const { stdout } = await exec("named-checkzone", ["-q", "-D", "-o", "-", zone, file]);
   return stdout;
 }
+
+/** Entries named like zone files that are not usable ones, for `pushZoneEntries`. */
+export interface ZoneEntries {
+  /** name → absolute target of a symbolic link */
+  readonly links?: Readonly<Record<string, string>>;
+  readonly directories?: readonly string[];
+  readonly submodules?: readonly string[];
+  /** name → content of a regular file */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+/** Pushes `entries` to the remote's main branch from a separate clone, as an operator (or attacker) would. */
+export async function pushZoneEntries(bare: string, entries: ZoneEntries, scratch: string): Promise<void> {
+  const { symlink } = await import("node:fs/promises");
+  const dir = await mkdtemp(join(scratch, "entries-"));
+  await git(["clone", "--quiet", `file://${bare}`, dir]);
+  for (const [name, target] of Object.entries(entries.links ?? {})) await symlink(target, join(dir, name));
+  for (const name of entries.directories ?? []) {
+    await mkdir(join(dir, name));
+    await writeFile(join(dir, name, "x"), "x\n");
+  }
+  for (const [name, text] of Object.entries(entries.files ?? {})) await writeFile(join(dir, name), text);
+  await git(["add", "."], dir);
+  const head = (await git(["rev-parse", "HEAD"], dir)).trim();
+  for (const name of entries.submodules ?? [])
+    await git(["update-index", "--add", "--cacheinfo", `160000,${head},${name}`], dir);
+  await git(["commit", "--quiet", "-m", "zone entries"], dir);
+  await git(["push", "--quiet", "origin", "HEAD:main"], dir);
+  await rm(dir, { recursive: true, force: true });
+}

@@ -16,6 +16,7 @@ import {
   remoteCommitCount,
   remoteFile,
   silentLogger,
+  zoneText,
 } from "./git-fixtures.js";
 
 let scratch: string;
@@ -152,7 +153,7 @@ describe("GitRecordStore over file://", () => {
     const work = join(dir, "adder");
     await git(["clone", "--quiet", `file://${bare}`, work]);
     const { writeFile } = await import("node:fs/promises");
-    await writeFile(join(work, "new.example.domain"), "ns1 IN A 192.0.2.1\n");
+    await writeFile(join(work, "new.example.domain"), zoneText("new.example"));
     await git(["add", "."], work);
     await git(["commit", "--quiet", "-m", "new zone"], work);
     await git(["push", "--quiet", "origin", "HEAD:main"], work);

@@ -200,24 +200,37 @@ describe("shellQuote", () => {
 
 describe("receivePackCommand", () => {
   it.each([
-    ["file:///srv/dns.git", ["receive-pack", "/srv/dns.git"]],
-    ["file:///srv/dns%20zones.git", ["receive-pack", "/srv/dns zones.git"]],
-    ["file://localhost/srv/dns.git", ["receive-pack", "/srv/dns.git"]],
+    ["file:///srv/dns.git", ["receive-pack", "--", "/srv/dns.git"]],
+    ["file:///srv/dns%20zones.git", ["receive-pack", "--", "/srv/dns zones.git"]],
+    ["file://localhost/srv/dns.git", ["receive-pack", "--", "/srv/dns.git"]],
+    ["file:///-srv/dns.git", ["receive-pack", "--", "/-srv/dns.git"]],
   ])("%s runs git %j", (url, args) => {
     expect(receivePackCommand(url, undefined)).toEqual({ file: "git", args });
   });
 
   it.each([
-    ["ssh://user@host:2222/path", undefined, ["-p", "2222", "user@host", "git-receive-pack '/path'"]],
-    ["ssh://host/~/repo.git", undefined, ["host", "git-receive-pack '~/repo.git'"]],
-    ["ssh://[::1]/r.git", undefined, ["::1", "git-receive-pack '/r.git'"]],
-    ["ssh://git@[::1]:2200/r.git", "ssh -i key", ["-p", "2200", "git@::1", "git-receive-pack '/r.git'"]],
+    ["ssh://user@host:2222/path", undefined, ["-p", "2222", "--", "user@host", "git-receive-pack '/path'"]],
+    ["ssh://host/~/repo.git", undefined, ["--", "host", "git-receive-pack '~/repo.git'"]],
+    ["ssh://[::1]/r.git", undefined, ["--", "::1", "git-receive-pack '/r.git'"]],
+    [
+      "ssh://git@[::1]:2200/r.git",
+      "ssh -i key",
+      ["-p", "2200", "--", "git@::1", "git-receive-pack '/r.git'"],
+    ],
+    ["ssh://host/-oProxyCommand=x", undefined, ["--", "host", "git-receive-pack '/-oProxyCommand=x'"]],
   ])("%s with ssh command %j", (url, ssh, tail) => {
     const cmd = receivePackCommand(url, ssh);
     expect(cmd.file).toBe("/bin/sh");
     // exec, so that killing the process on a timeout kills ssh itself
     expect(cmd.args).toEqual(["-c", `exec ${ssh ?? "ssh"} "$@"`, "ssh", ...tail]);
   });
+
+  it.each(["ssh://-oProxyCommand=touch%20x@host/r.git", "ssh://%2DoProxyCommand=x@host/r.git"])(
+    "refuses %s (a user read as an ssh option)",
+    (url) => {
+      expect(() => receivePackCommand(url, undefined)).toThrow(/begins with "-"/);
+    },
+  );
 
   it.each(["https://example.com/dns.git", "http://example.com/dns.git", "git://example.com/dns.git"])(
     "has no direct path for %s",
@@ -270,7 +283,9 @@ describe("receivePackCommand", () => {
       const cmd = receivePackCommand(url, sshCommand);
       const viaUs = await argvOf((env) => runRaw(cmd.file, cmd.args, { env }), join(pusher, "us.argv"));
       expect(viaGit.length).toBeGreaterThan(2);
-      expect(viaUs).toEqual(viaGit);
+      // The same argv, with "--" before the destination (git checks for a leading "-" instead).
+      const destination = viaGit.length - 2;
+      expect(viaUs).toEqual([...viaGit.slice(0, destination), "--", ...viaGit.slice(destination)]);
     });
   });
 });

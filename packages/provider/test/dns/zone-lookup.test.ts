@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findZone, zonesFromFileNames } from "../../src/dns/zone-lookup.js";
+import { findZone, zoneFilesFromTree, zonesFromFileNames } from "../../src/dns/zone-lookup.js";
 
 const zones = zonesFromFileNames([
   "example.com.domain",
@@ -36,4 +36,38 @@ describe("findZone", () => {
       expect(findZone(fqdn, zones)).toBeUndefined();
     },
   );
+});
+
+describe("zoneFilesFromTree", () => {
+  const files = zoneFilesFromTree([
+    { mode: "100644", name: "example.com.domain" },
+    { mode: "100755", name: "exec.example.domain" },
+    { mode: "120000", name: "evil.test.domain" },
+    { mode: "40000", name: "dir.test.domain" },
+    { mode: "160000", name: "sub.test.domain" },
+    { mode: "120000", name: "README.md" },
+  ]);
+
+  it("lists every zone-named entry, and says why the ones that are not regular files are unusable", () => {
+    expect([...files.zones.keys()].sort()).toEqual([
+      "dir.test",
+      "evil.test",
+      "example.com",
+      "exec.example",
+      "sub.test",
+    ]);
+    expect(Object.fromEntries(files.unusable)).toEqual({
+      "evil.test.domain": "it is a symbolic link; zone files must be regular files",
+      "dir.test.domain": "it is a directory; zone files must be regular files",
+      "sub.test.domain": "it is a submodule; zone files must be regular files",
+    });
+  });
+
+  it("so a name under a linked zone is served by that (unusable) file, not by a parent zone", () => {
+    const withParent = zoneFilesFromTree([
+      { mode: "100644", name: "test.domain" },
+      { mode: "120000", name: "evil.test.domain" },
+    ]);
+    expect(findZone("_acme-challenge.evil.test", withParent.zones)?.fileName).toBe("evil.test.domain");
+  });
 });

@@ -97,23 +97,32 @@ function decodedPath(url: URL): string {
 /**
  * How git itself would reach receive-pack for a URL: directly for `file://`, and through
  * `GIT_SSH_COMMAND` (run by the shell, as git does) for `ssh://`. Pure.
+ *
+ * A user, host or path beginning with "-" would be read as an option; the remote setting's parser
+ * refuses such users and hosts, this refuses them again, and "--" ends the options before the
+ * repository or destination all the same.
  */
 export function receivePackCommand(url: string, sshCommand: string | undefined): ReceivePackCommand {
   const parsed = new URL(url);
   if (parsed.protocol === "file:") {
-    return { file: "git", args: ["receive-pack", decodedPath(parsed)] };
+    return { file: "git", args: ["receive-pack", "--", decodedPath(parsed)] };
   }
   if (parsed.protocol === "ssh:") {
     let path = decodedPath(parsed);
     if (path.startsWith("/~")) path = path.slice(1);
     const host = parsed.hostname.replace(/^\[|\]$/g, "");
-    const target = parsed.username === "" ? host : `${decodeURIComponent(parsed.username)}@${host}`;
+    const user = decodeURIComponent(parsed.username);
+    if (host.startsWith("-") || user.startsWith("-"))
+      throw new ReceivePackProtocolError(
+        `refusing an ssh user or host that begins with "-" in ${parsed.host}`,
+      );
+    const target = user === "" ? host : `${user}@${host}`;
     const port = parsed.port === "" ? [] : ["-p", parsed.port];
     const remote = `git-receive-pack ${shellQuote(path)}`;
     return {
       file: "/bin/sh",
       // exec: ssh replaces the shell, so a timeout's kill reaches ssh itself.
-      args: ["-c", `exec ${sshCommand ?? "ssh"} "$@"`, "ssh", ...port, target, remote],
+      args: ["-c", `exec ${sshCommand ?? "ssh"} "$@"`, "ssh", ...port, "--", target, remote],
     };
   }
   throw new ReceivePackProtocolError(`no direct receive-pack for ${parsed.protocol} URLs`);
