@@ -12,7 +12,7 @@ describe("login throttling against the running service", () => {
   let s: AuthService;
   beforeAll(async () => {
     s = await startAuthService("postgresql");
-  });
+  }, 300_000);
   afterAll(async () => {
     await s?.dispose();
   });
