@@ -1,4 +1,4 @@
-import type { UsersRepo, UserWithGrants } from "../db/users-repo.js";
+import type { UserWithGrants } from "../db/users-repo.js";
 import { AppError } from "../errors.js";
 import { CredentialCache } from "./credential-cache.js";
 import { verifyPassword } from "./django-password.js";
@@ -16,6 +16,11 @@ export interface LoginObserver {
   onFailure(reason: LoginFailureReason): void;
   /** How long password verification took and whether the cache answered. */
   onVerified(seconds: number, cached: boolean): void;
+}
+
+/** The one query a login needs (UsersRepo has it). */
+export interface LoginUsers {
+  findWithGrants(username: string): Promise<UserWithGrants | undefined>;
 }
 
 export type LoginResult =
@@ -37,7 +42,7 @@ export function tooManyAttempts(retryAfterSeconds: number, message: string): App
  */
 export class PasswordLogin {
   constructor(
-    private readonly users: UsersRepo,
+    private readonly users: LoginUsers,
     private readonly observer: LoginObserver = { onFailure: () => {}, onVerified: () => {} },
     readonly limiter = new LoginRateLimiter(),
     private readonly cache = new CredentialCache(),
