@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CredentialCache } from "../../src/auth/credential-cache.js";
+import { CACHE_MAX_INFLIGHT, CredentialCache } from "../../src/auth/credential-cache.js";
 
 describe("CredentialCache", () => {
   /** A verifier that accepts one password and counts its (expensive) runs. */
@@ -79,5 +79,23 @@ describe("CredentialCache", () => {
     ]);
     expect(internals).not.toContain("hunter2");
     expect(internals).not.toContain("alice");
+  });
+
+  it("keeps at most CACHE_MAX_INFLIGHT shared verifications, whatever the number of distinct credentials", async () => {
+    const cache = new CredentialCache();
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = () => gate.then(() => false);
+    const all = Array.from({ length: CACHE_MAX_INFLIGHT + 500 }, (_, i) =>
+      cache.check(`u${i}`, "pw", "h", slow),
+    );
+    const inflight = (cache as unknown as { inflight: Map<string, unknown> }).inflight;
+    expect(inflight.size).toBe(CACHE_MAX_INFLIGHT);
+    release();
+    await Promise.all(all);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(inflight.size).toBe(0);
   });
 });
