@@ -3,10 +3,11 @@ import type { Logger } from "pino";
 import { Accounts } from "./accounts.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { Authenticator } from "./auth/authenticator.js";
-import { CredentialCache } from "./auth/credential-cache.js";
-import { LoginRateLimiter } from "./auth/login-rate-limiter.js";
+import { PasswordLogin } from "./auth/password-login.js";
 import { TokenService } from "./auth/tokens.js";
+import { UsedRefreshTokens } from "./auth/used-refresh-tokens.js";
 import type { Database } from "./db/database.js";
+import type { UsersRepo } from "./db/users-repo.js";
 import type { RecordStore } from "./dns/record-store.js";
 import { AppError } from "./errors.js";
 import { adminRoutes } from "./http/admin-routes.js";
@@ -24,7 +25,13 @@ export interface AppDeps {
   readonly secretKey: string | undefined;
   readonly metrics?: HttpMetrics;
   readonly observers?: readonly ChallengeObserver[];
-  readonly limiter?: LoginRateLimiter;
+  /** The password check shared with the admin login page (one throttle for every login route). */
+  readonly logins?: PasswordLogin;
+  /**
+   * Addresses/CIDRs of the reverse proxies whose X-Forwarded-For is believed (APP_TRUSTED_PROXIES).
+   * None by default: the client address is the TCP peer, which a client cannot forge.
+   */
+  readonly trustedProxies?: readonly string[];
   /** Audit trail: records every challenge and admin API change, serves /api/v1/audit/. */
   readonly audit?: AuditLog;
   /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
@@ -38,22 +45,30 @@ export interface App {
   readonly metrics: HttpMetrics;
 }
 
+/** The password check with its outcomes counted in the service's metrics. */
+export function createPasswordLogin(users: UsersRepo, metrics: HttpMetrics): PasswordLogin {
+  return new PasswordLogin(users, {
+    onFailure: (reason) => metrics.authFailures.inc({ reason }),
+    onVerified: (seconds, cached) => metrics.authVerify.observe({ cached: String(cached) }, seconds),
+  });
+}
+
 /** Builds the Express app from its dependencies: no environment, no listen(). */
 export function createApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? createMetrics();
   const accounts = new Accounts(deps.db.knex);
-  const limiter = deps.limiter ?? new LoginRateLimiter();
+  const logins = deps.logins ?? createPasswordLogin(accounts.users, metrics);
   const tokens = deps.secretKey ? new TokenService(deps.secretKey) : undefined;
-  const authenticator = new Authenticator(accounts.users, new CredentialCache(), limiter, tokens, {
-    onFailure: (reason) => metrics.authFailures.inc({ reason }),
-    onVerified: (seconds, cached) => metrics.authVerify.observe({ cached: String(cached) }, seconds),
-  });
+  const authenticator = new Authenticator(accounts.users, logins, tokens, () =>
+    metrics.authFailures.inc({ reason: "bad_token" }),
+  );
 
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  // Behind a Kubernetes ingress the peer is a proxy on a private network: trust its X-Forwarded-For.
-  app.set("trust proxy", "loopback, linklocal, uniquelocal");
+  // X-Forwarded-For is believed only from the configured proxies; with none, from nobody.
+  const proxies = deps.trustedProxies ?? [];
+  app.set("trust proxy", proxies.length > 0 ? [...proxies] : false);
   // acme.sh joins its endpoint and "/present" by string concatenation: accept "//present".
   app.use((req, _res, next) => {
     if (req.url.includes("//")) req.url = req.url.replace(/\/{2,}/g, "/");
@@ -64,7 +79,17 @@ export function createApp(deps: AppDeps): App {
   const observers = [...(deps.observers ?? []), ...(deps.audit ? [deps.audit] : [])];
   app.use(challengeRoutes({ authenticator, store: deps.store, metrics, observers }));
   app.use(opsRoutes({ knex: deps.db.knex, store: deps.store, metrics, logger: deps.logger }));
-  app.use("/api/v1", adminRoutes({ accounts, authenticator, tokens, limiter, audit: deps.audit }));
+  app.use(
+    "/api/v1",
+    adminRoutes({
+      accounts,
+      authenticator,
+      tokens,
+      logins,
+      usedRefreshTokens: new UsedRefreshTokens(deps.db.knex),
+      audit: deps.audit,
+    }),
+  );
   for (const extra of deps.extraRouters ?? []) app.use(extra.path, extra.router);
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}`)));
   app.use(errorMiddleware(deps.logger));

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 // zod's v3 API: the same validation for a third of v4's resident memory (decision 0107).
 import { z } from "zod/v3";
@@ -18,6 +19,8 @@ export interface Config {
   readonly gitKnownHostsFile: string | undefined;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly auditRetentionDays: number;
+  /** Reverse proxies (addresses/CIDRs) whose X-Forwarded-For is believed; empty: none. */
+  readonly trustedProxies: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -34,6 +37,33 @@ const optionalText = z
 
 // 0 lets the kernel pick a free port (tests, benchmarks); the banner prints the real one.
 const portSchema = z.coerce.number().int().min(0).max(65535);
+
+/** One address or CIDR block (`10.1.0.0/16`, `fd00::/8`), as Express's `trust proxy` takes them. */
+function isAddressOrCidr(entry: string): boolean {
+  const slash = entry.indexOf("/");
+  const address = slash < 0 ? entry : entry.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (slash < 0) return true;
+  const prefix = entry.slice(slash + 1);
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const trustedProxiesSchema = optionalText.transform((v, ctx) => {
+  const entries = (v ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
+  const bad = entries.filter((e) => !isAddressOrCidr(e));
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `not an IP address or CIDR block: ${bad.map((b) => `"${b}"`).join(", ")} (expected a comma-separated list such as 10.1.0.0/16,fd00::/8)`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 const schema = z.object({
   APP_PORT: portSchema.optional(),
@@ -66,6 +96,7 @@ const schema = z.object({
     .pipe(z.enum(["fatal", "error", "warn", "warning", "info", "debug", "trace", "silent"]))
     .transform((v) => (v === "warning" ? "warn" : v)),
   APP_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  APP_TRUSTED_PROXIES: trustedProxiesSchema,
 });
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
@@ -94,5 +125,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gitKnownHostsFile: e.APP_GIT_KNOWN_HOSTS_FILE,
     logLevel: e.APP_LOG_LEVEL,
     auditRetentionDays: e.APP_AUDIT_RETENTION_DAYS,
+    trustedProxies: Object.freeze([...e.APP_TRUSTED_PROXIES]),
   });
 }

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { Accounts } from "./accounts.js";
 import { startAdminServices } from "./admin/admin-wiring.js";
-import { createApp } from "./app.js";
+import { createApp, createPasswordLogin } from "./app.js";
 import { type Config, ConfigError } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
@@ -81,14 +81,26 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
       ...(config.gitKnownHostsFile ? { knownHostsFile: config.gitKnownHostsFile } : {}),
     });
+    const logins = createPasswordLogin(new Accounts(db.knex).users, metrics);
     const admin = startAdminServices({
       knex: db.knex,
       logger,
       registry: metrics.registry,
       auditRetentionDays: config.auditRetentionDays,
+      logins,
     });
-    const { audit, limiter, extraRouters } = admin;
-    const app = createApp({ db, store, logger, secretKey, metrics, audit, limiter, extraRouters });
+    const { audit, extraRouters } = admin;
+    const app = createApp({
+      db,
+      store,
+      logger,
+      secretKey,
+      metrics,
+      audit,
+      logins,
+      extraRouters,
+      trustedProxies: config.trustedProxies,
+    });
     const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
     const server = app.express.listen(config.port, host);
     await new Promise<void>((resolve, reject) => {

@@ -4,8 +4,8 @@ import type { Logger } from "pino";
 import { Accounts, checkUsername } from "../accounts.js";
 import { adminEntry } from "../audit/audit-entry.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { generatePassword, hashPassword, verifyPassword } from "../auth/django-password.js";
-import type { LoginRateLimiter } from "../auth/login-rate-limiter.js";
+import { generatePassword, hashPassword } from "../auth/django-password.js";
+import type { LoginResult, PasswordLogin } from "../auth/password-login.js";
 import type { UserRow } from "../db/users-repo.js";
 import { AppError, toAppError } from "../errors.js";
 import { parseCookies, serializeCookie } from "./cookies.js";
@@ -31,7 +31,7 @@ export interface AdminUiDeps {
   readonly knex: Knex;
   readonly audit: AuditLog;
   /** Shared with Basic auth and the token endpoint, so all login routes count towards one limit. */
-  readonly limiter: LoginRateLimiter;
+  readonly logins: PasswordLogin;
   readonly logger: Logger;
   readonly sessionPolicy?: SessionPolicy;
   readonly now?: () => Date;
@@ -69,12 +69,6 @@ export function safeNext(base: string, next: string): string | undefined {
   if (!next.startsWith(`${base}/`) || next.includes("//") || next.includes("\\")) return undefined;
   return next;
 }
-
-let dummyHash: Promise<string> | undefined;
-const unknownUserHash = (): Promise<string> => {
-  dummyHash ??= hashPassword(randomToken());
-  return dummyHash;
-};
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -176,10 +170,11 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
   router.post(
     "/login",
     wrap(async (req, res) => {
-      const username = field(req, "username").slice(0, 150);
+      const username = field(req, "username");
       const password = field(req, "password");
       const next = safeNext(req.baseUrl, field(req, "next"));
-      const view = { username, ...(next ? { next } : {}) };
+      // An over-long name is not echoed back; PasswordLogin refuses it before any lookup.
+      const view = { username: username.slice(0, 150), ...(next ? { next } : {}) };
       // Double-submit token: a login form posted from another site carries no matching cookie.
       const expected = parseCookies(req.get("cookie")).get(LOGIN_CSRF_COOKIE) ?? "";
       if (!tokensEqual(expected, field(req, "csrf_token"))) {
@@ -187,35 +182,29 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
         return;
       }
       const address = req.ip ?? "unknown";
-      const decision = deps.limiter.check(address, username);
-      if (!decision.allowed) {
-        res.setHeader("Retry-After", String(decision.retryAfterSeconds));
-        loginForm(req, res, 429, {
-          ...view,
-          error: `Too many failed logins: try again in ${decision.retryAfterSeconds} s`,
-        });
+      let result: LoginResult;
+      try {
+        result = await deps.logins.check(username, password, address);
+      } catch (err) {
+        const retryAfter = err instanceof AppError ? err.details?.retryAfter : undefined;
+        if (!(err instanceof AppError) || err.code !== "too_many_requests" || !retryAfter) throw err;
+        res.setHeader("Retry-After", retryAfter);
+        loginForm(req, res, 429, { ...view, error: err.message });
         return;
       }
-      const user = username ? await accounts.users.findByUsername(username) : undefined;
-      // Unknown names cost a KDF run too, so response times do not reveal which names exist.
-      const verified =
-        (await verifyPassword(password, user?.password ?? (await unknownUserHash()))) &&
-        user !== undefined &&
-        password !== "";
-      if (!user || !verified || !user.isActive || !user.isStaff) {
-        if (!verified) deps.limiter.recordFailure(address, username);
-        record(username || "(empty)", "session.login", {
+      const user = result.ok ? result.found.user : undefined;
+      if (!user?.isStaff) {
+        record(view.username || "(empty)", "session.login", {
           outcome: "denied",
-          detail: !verified
-            ? "wrong username or password"
-            : !user?.isActive
+          detail: result.ok
+            ? "not a staff account"
+            : result.reason === "inactive"
               ? "inactive account"
-              : "not a staff account",
+              : "wrong username or password",
         });
         loginForm(req, res, 401, { ...view, error: LOGIN_FAILED });
         return;
       }
-      deps.limiter.recordSuccess(username);
       const { token } = await sessions.create(user.id, now());
       res.append("Set-Cookie", cookie(req, SESSION_COOKIE, token));
       res.append("Set-Cookie", cookie(req, LOGIN_CSRF_COOKIE, "", 0));

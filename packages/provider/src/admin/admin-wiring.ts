@@ -5,13 +5,12 @@ import type { Registry } from "prom-client";
 import { AuditLog } from "../audit/audit-log.js";
 import { AuditRepo } from "../audit/audit-repo.js";
 import { AuditRetention } from "../audit/retention.js";
-import { LoginRateLimiter } from "../auth/login-rate-limiter.js";
+import type { PasswordLogin } from "../auth/password-login.js";
 import { createAdminUi } from "./admin-router.js";
 
 /** The audit trail, its retention and the admin pages, ready to hand to createApp. */
 export interface AdminServices {
   readonly audit: AuditLog;
-  readonly limiter: LoginRateLimiter;
   readonly extraRouters: { path: string; router: Router }[];
   /** Stops pruning, then writes the audit entries still queued. */
   close(): Promise<void>;
@@ -22,11 +21,12 @@ export function startAdminServices(deps: {
   logger: Logger;
   registry: Registry;
   auditRetentionDays: number;
+  /** The password check createApp uses too: one throttle for every login route. */
+  logins: PasswordLogin;
 }): AdminServices {
   const repo = new AuditRepo(deps.knex);
   const audit = new AuditLog(repo, deps.logger, { registry: deps.registry });
-  const limiter = new LoginRateLimiter();
-  const ui = createAdminUi({ knex: deps.knex, audit, limiter, logger: deps.logger });
+  const ui = createAdminUi({ knex: deps.knex, audit, logins: deps.logins, logger: deps.logger });
   const retention = new AuditRetention(repo, deps.logger, {
     retentionDays: deps.auditRetentionDays,
     extraTasks: [{ name: "expired admin sessions", run: (now) => ui.sessions.deleteExpired(now) }],
@@ -34,7 +34,6 @@ export function startAdminServices(deps: {
   retention.start();
   return {
     audit,
-    limiter,
     extraRouters: [{ path: "/admin", router: ui.router }],
     async close() {
       await retention.stop();

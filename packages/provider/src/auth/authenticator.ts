@@ -1,9 +1,7 @@
 import type { Grant } from "../challenge/permission.js";
 import type { UserRow, UsersRepo } from "../db/users-repo.js";
 import { AppError } from "../errors.js";
-import type { CredentialCache } from "./credential-cache.js";
-import { verifyPassword } from "./django-password.js";
-import type { LoginRateLimiter } from "./login-rate-limiter.js";
+import type { PasswordLogin } from "./password-login.js";
 import { InvalidTokenError, type TokenService } from "./tokens.js";
 
 export interface Principal {
@@ -11,14 +9,10 @@ export interface Principal {
   readonly grants: readonly Grant[];
 }
 
-export interface AuthObserver {
-  /** Called for every refused credential; `reason` is a fixed word, never the secret. */
-  onFailure(reason: "bad_credentials" | "rate_limited" | "bad_token" | "inactive"): void;
-  /** How long password verification took and whether the cache answered. */
-  onVerified(seconds: number, cached: boolean): void;
-}
-
 export const REALM = "httprequest-lego-provider";
+
+/** The one answer to a refused password, whether the name is unknown, the password wrong or the user inactive. */
+export const BAD_CREDENTIALS = "Invalid username or password";
 
 export function unauthorized(message: string): AppError {
   return new AppError("unauthorized", message);
@@ -37,17 +31,16 @@ function parseBasic(value: string): { username: string; password: string } | und
 }
 
 /**
- * Turns an Authorization header into a principal. Basic credentials are verified against the
- * Django hash once, then answered from the credential cache; failures count towards the rate
- * limiter per client address and per username; Bearer tokens are the admin API's JWTs.
+ * Turns an Authorization header into a principal. Basic credentials go through PasswordLogin
+ * (throttling, credential cache, KDF cap); Bearer tokens are the admin API's JWTs, valid only while
+ * their user is active and its password unchanged.
  */
 export class Authenticator {
   constructor(
     private readonly users: UsersRepo,
-    private readonly cache: CredentialCache,
-    private readonly limiter: LoginRateLimiter,
+    private readonly logins: PasswordLogin,
     private readonly tokens: TokenService | undefined,
-    private readonly observer: AuthObserver,
+    private readonly onBadToken: () => void = () => {},
   ) {}
 
   async authenticate(header: string | undefined, clientAddress: string): Promise<Principal> {
@@ -63,61 +56,21 @@ export class Authenticator {
   private async basic(value: string, address: string): Promise<Principal> {
     const creds = parseBasic(value);
     if (!creds) throw unauthorized("Malformed Basic credentials");
-    const decision = this.limiter.check(address, creds.username);
-    if (!decision.allowed) {
-      this.observer.onFailure("rate_limited");
-      throw new AppError(
-        "too_many_requests",
-        `Too many failed logins: try again in ${decision.retryAfterSeconds} s`,
-        { details: { retryAfter: String(decision.retryAfterSeconds) } },
-      );
-    }
-    const found = await this.users.findWithGrants(creds.username);
-    const started = performance.now();
-    let ok = false;
-    let cached = false;
-    if (found) {
-      const stored = found.user.password;
-      ({ ok, cached } = await this.cache.check(creds.username, creds.password, stored, () =>
-        verifyPassword(creds.password, stored),
-      ));
-    } else {
-      // Spend comparable time on unknown users so timing does not reveal which names exist.
-      await verifyPassword(creds.password, UNKNOWN_USER_HASH);
-    }
-    this.observer.onVerified((performance.now() - started) / 1000, cached);
-    if (!found || !ok) {
-      this.limiter.recordFailure(address, creds.username);
-      this.observer.onFailure("bad_credentials");
-      throw unauthorized("Invalid username or password");
-    }
-    if (!found.user.isActive) {
-      this.observer.onFailure("inactive");
-      throw unauthorized("User inactive or deleted");
-    }
-    this.limiter.recordSuccess(creds.username);
-    return found;
+    const result = await this.logins.check(creds.username, creds.password, address);
+    if (!result.ok) throw unauthorized(BAD_CREDENTIALS);
+    return result.found;
   }
 
   private async bearer(token: string): Promise<Principal> {
     if (!this.tokens) throw unauthorized("Token authentication is not configured");
-    let userId: number;
+    let user: UserRow;
     try {
-      userId = await this.tokens.verify(token, "access");
+      ({ user } = await this.tokens.verify(token, "access", (id) => this.users.findById(id)));
     } catch (err) {
-      this.observer.onFailure("bad_token");
+      this.onBadToken();
       throw unauthorized(err instanceof InvalidTokenError ? err.message : "Token is invalid");
-    }
-    const user = await this.users.findById(userId);
-    if (!user?.isActive) {
-      this.observer.onFailure("inactive");
-      throw unauthorized("User inactive or deleted");
     }
     const found = await this.users.findWithGrants(user.username);
     return found ?? { user, grants: [] };
   }
 }
-
-// A real PBKDF2 hash (of a random string) at a modest count: unknown names cost a KDF run too.
-const UNKNOWN_USER_HASH =
-  "pbkdf2_sha256$100000$0bY7mmiJ1bY6cbtRsw0E3l$9fPe1oXHKnfXrRbcP0bq8v8wv0q0pF0Jp5c1o9VvC2c=";

@@ -1,5 +1,8 @@
 import { createHmac, randomBytes } from "node:crypto";
 
+/** Shared verifications in flight; past this, a verification simply is not shared. */
+export const CACHE_MAX_INFLIGHT = 1_000;
+
 /**
  * Remembers credentials that recently verified, so repeated Basic auth by one client costs an HMAC
  * instead of a KDF run. Entries are keyed by HMAC(process-local key, username, password, stored
@@ -52,8 +55,12 @@ export class CredentialCache {
     if (this.fresh(k)) return { ok: true, cached: true };
     let pending = this.inflight.get(k);
     if (!pending) {
-      pending = verify().finally(() => this.inflight.delete(k));
-      this.inflight.set(k, pending);
+      pending = verify();
+      if (this.inflight.size < CACHE_MAX_INFLIGHT) {
+        this.inflight.set(k, pending);
+        const forget = () => this.inflight.delete(k);
+        pending.then(forget, forget);
+      }
     }
     const ok = await pending;
     if (ok) this.store(k);

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import { adminSessionMigration } from "../admin/session-migration.js";
 import { auditLogMigration } from "../audit/audit-migration.js";
+import { usedRefreshTokensMigration } from "../auth/used-refresh-tokens.js";
 
 /**
  * Schema migrations, kept in code so the bundle needs no migration directory. The first one
@@ -86,7 +87,12 @@ async function adoptPreAccessLevelSchema(knex: Knex): Promise<void> {
   }
 }
 
-export const MIGRATIONS: Migration[] = [djangoSchema, auditLogMigration, adminSessionMigration];
+export const MIGRATIONS: Migration[] = [
+  djangoSchema,
+  auditLogMigration,
+  adminSessionMigration,
+  usedRefreshTokensMigration,
+];
 
 class InCodeMigrationSource implements Knex.MigrationSource<Migration> {
   constructor(private readonly migrations: readonly Migration[]) {}

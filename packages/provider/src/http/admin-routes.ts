@@ -6,9 +6,10 @@ import { recordAdminApiChanges } from "../audit/admin-api-audit.js";
 import { auditApiRoutes } from "../audit/audit-api.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Authenticator, Principal } from "../auth/authenticator.js";
-import { hashPassword, verifyPassword } from "../auth/django-password.js";
-import type { LoginRateLimiter } from "../auth/login-rate-limiter.js";
+import { hashPassword } from "../auth/django-password.js";
+import { MAX_USERNAME_LENGTH, type PasswordLogin } from "../auth/password-login.js";
 import { InvalidTokenError, type TokenService } from "../auth/tokens.js";
+import type { UsedRefreshTokens } from "../auth/used-refresh-tokens.js";
 import { InvalidDomainError, parseGrantDomain } from "../challenge/dns-name.js";
 import type { PermissionRow } from "../db/grants-repo.js";
 import type { UserRow } from "../db/users-repo.js";
@@ -89,7 +90,10 @@ const permissionCreate = z.object({
   text: z.string().nullable().optional(),
 });
 const permissionUpdate = permissionCreate.partial();
-const tokenObtain = z.object({ username: z.string().min(1), password: z.string().min(1) });
+const tokenObtain = z.object({
+  username: z.string().min(1).max(MAX_USERNAME_LENGTH),
+  password: z.string().min(1),
+});
 const tokenRefresh = z.object({ refresh: z.string().min(1) });
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -99,7 +103,8 @@ export function adminRoutes(deps: {
   accounts: Accounts;
   authenticator: Authenticator;
   tokens: TokenService | undefined;
-  limiter: LoginRateLimiter;
+  logins: PasswordLogin;
+  usedRefreshTokens: UsedRefreshTokens;
   audit?: AuditLog | undefined;
 }): Router {
   const { accounts } = deps;
@@ -111,43 +116,31 @@ export function adminRoutes(deps: {
     wrap(async (req, res) => {
       if (!deps.tokens) throw new AppError("not_found", "Token authentication is not configured");
       const creds = body(tokenObtain, req);
-      const address = req.ip ?? "unknown";
-      const decision = deps.limiter.check(address, creds.username);
-      if (!decision.allowed) {
-        throw new AppError(
-          "too_many_requests",
-          `Too many failed logins: try again in ${decision.retryAfterSeconds} s`,
-          {
-            details: { retryAfter: String(decision.retryAfterSeconds) },
-          },
-        );
-      }
-      const user = await accounts.users.findByUsername(creds.username);
-      if (!user?.isActive || !(await verifyPassword(creds.password, user.password))) {
-        deps.limiter.recordFailure(address, creds.username);
+      const result = await deps.logins.check(creds.username, creds.password, req.ip ?? "unknown");
+      // simplejwt's wording, for an unknown name, a wrong password and an inactive user alike.
+      if (!result.ok)
         throw new AppError("unauthorized", "No active account found with the given credentials");
-      }
-      res.json(await deps.tokens.pair(user.id));
+      res.json(await deps.tokens.pair(result.found.user));
     }),
   );
 
   router.post(
     "/auth/token/refresh",
     wrap(async (req, res) => {
-      if (!deps.tokens) throw new AppError("not_found", "Token authentication is not configured");
+      const tokens = deps.tokens;
+      if (!tokens) throw new AppError("not_found", "Token authentication is not configured");
       const { refresh } = body(tokenRefresh, req);
-      let userId: number;
-      try {
-        userId = await deps.tokens.verify(refresh, "refresh");
-      } catch (err) {
-        throw new AppError(
-          "unauthorized",
-          err instanceof InvalidTokenError ? err.message : "Token is invalid",
-        );
-      }
-      const user = await accounts.users.findById(userId);
-      if (!user?.isActive) throw new AppError("unauthorized", "User inactive or deleted");
-      res.json(await deps.tokens.pair(user.id));
+      const verified = await tokens
+        .verify(refresh, "refresh", (id) => accounts.users.findById(id))
+        .catch((err: unknown) => {
+          throw err instanceof InvalidTokenError ? new AppError("unauthorized", err.message) : err;
+        });
+      // Rotation: each refresh token buys exactly one new pair.
+      if (
+        !(await deps.usedRefreshTokens.consume(verified.jti, verified.user.id, new Date(verified.exp * 1000)))
+      )
+        throw new AppError("unauthorized", "Token has already been used: log in again");
+      res.json(await tokens.pair(verified.user));
     }),
   );
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOGIN_CSRF_COOKIE, LOGIN_FAILED, SESSION_COOKIE } from "../../src/admin/admin-router.js";
 import { AUDIT_TABLE } from "../../src/audit/audit-repo.js";
+import { PAIR_FREE_FAILURES } from "../../src/auth/login-rate-limiter.js";
 import { type AdminHarness, PLAIN, STAFF, startAdminHarness } from "./harness.js";
 
 /** A minimal browser over fetch: keeps cookies, does not follow redirects. */
@@ -122,10 +123,11 @@ describe("admin sessions, cookies and CSRF (over HTTP, PostgreSQL)", () => {
     expect(JSON.stringify(denied)).not.toContain("wrong-password");
   });
 
-  it("rate-limits failed logins per username, like Basic auth", async () => {
+  it("rate-limits failed logins per address and username, like Basic auth", async () => {
     const c = new Client(h.url);
-    for (let i = 0; i < 10; i++) expect((await c.login("staff-target", `guess-${i}`)).status).toBe(401);
-    const limited = await c.login("staff-target", "guess-10");
+    for (let i = 0; i < PAIR_FREE_FAILURES; i++)
+      expect((await c.login("staff-target", `guess-${i}`)).status).toBe(401);
+    const limited = await c.login("staff-target", "guess-again");
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
     expect(limited.text).toContain("Too many failed logins");

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAdminServices } from "../../src/admin/admin-wiring.js";
 import { adminEntry } from "../../src/audit/audit-entry.js";
 import { AUDIT_TABLE, AuditRepo } from "../../src/audit/audit-repo.js";
+import { PasswordLogin } from "../../src/auth/password-login.js";
 import { migrate } from "../../src/db/migrations.js";
+import { UsersRepo } from "../../src/db/users-repo.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases.js";
 
 describe("the admin services as the service wires them (PostgreSQL)", () => {
@@ -34,6 +36,7 @@ describe("the admin services as the service wires them (PostgreSQL)", () => {
       logger: pino({ level: "silent" }),
       registry,
       auditRetentionDays: 30,
+      logins: new PasswordLogin(new UsersRepo(t.db.knex)),
     });
     expect(services.extraRouters.map((r) => r.path)).toEqual(["/admin"]);
     const details = async () => (await t.db.knex(AUDIT_TABLE).pluck("detail")) as string[];

@@ -6,7 +6,7 @@ import type { SessionPolicy } from "../../src/admin/sessions.js";
 import { type App, createApp } from "../../src/app.js";
 import { AuditLog, type AuditLogOptions } from "../../src/audit/audit-log.js";
 import { AuditRepo } from "../../src/audit/audit-repo.js";
-import { LoginRateLimiter } from "../../src/auth/login-rate-limiter.js";
+import { PasswordLogin } from "../../src/auth/password-login.js";
 import { migrate } from "../../src/db/migrations.js";
 import { MemoryRecordStore } from "../../src/dns/memory-record-store.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "../helpers/databases.js";
@@ -53,11 +53,11 @@ export async function startAdminHarness(
   await accounts.createOrUpdateUser(PLAIN.username, { password: PLAIN.password });
   const logger = options.logger ?? pino({ level: "silent" });
   const audit = new AuditLog(new AuditRepo(t.db.knex), logger, options.audit);
-  const limiter = new LoginRateLimiter();
+  const logins = new PasswordLogin(accounts.users);
   const ui = createAdminUi({
     knex: t.db.knex,
     audit,
-    limiter,
+    logins,
     logger,
     ...(options.now ? { now: options.now } : {}),
     ...(options.sessionPolicy ? { sessionPolicy: options.sessionPolicy } : {}),
@@ -69,7 +69,9 @@ export async function startAdminHarness(
     logger,
     secretKey: "test-secret-key-0123456789",
     audit,
-    limiter,
+    logins,
+    // The tests play the ingress: X-Forwarded-* from loopback is believed here.
+    trustedProxies: ["127.0.0.1", "::1"],
     extraRouters: [{ path: "/admin", router: ui.router }],
   });
   const listening = await listenOnLoopback(app.express);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CredentialCache } from "../../src/auth/credential-cache.js";
-import { LoginRateLimiter } from "../../src/auth/login-rate-limiter.js";
+import { CACHE_MAX_INFLIGHT, CredentialCache } from "../../src/auth/credential-cache.js";
 
 describe("CredentialCache", () => {
   /** A verifier that accepts one password and counts its (expensive) runs. */
@@ -81,40 +80,22 @@ describe("CredentialCache", () => {
     expect(internals).not.toContain("hunter2");
     expect(internals).not.toContain("alice");
   });
-});
 
-describe("LoginRateLimiter", () => {
-  it("blocks a username after its limit, with a Retry-After inside the window", () => {
-    let now = 0;
-    const l = new LoginRateLimiter(100, 3, 60_000, () => now);
-    for (let i = 0; i < 3; i++) {
-      expect(l.check("1.1.1.1", "alice").allowed).toBe(true);
-      l.recordFailure("1.1.1.1", "alice");
-      now += 1000;
-    }
-    const d = l.check("2.2.2.2", "alice");
-    expect(d.allowed).toBe(false);
-    expect(d.retryAfterSeconds).toBe(57);
-    expect(l.check("2.2.2.2", "bob").allowed).toBe(true);
-    now = 60_001;
-    expect(l.check("2.2.2.2", "alice").allowed).toBe(true);
-  });
-
-  it("blocks an address that sprays many usernames", () => {
-    const l = new LoginRateLimiter(5, 100, 60_000, () => 0);
-    for (let i = 0; i < 5; i++) l.recordFailure("9.9.9.9", `user${i}`);
-    expect(l.check("9.9.9.9", "someone-else").allowed).toBe(false);
-    expect(l.check("8.8.8.8", "someone-else").allowed).toBe(true);
-  });
-
-  it("a success clears the username counter but not the address counter", () => {
-    const l = new LoginRateLimiter(3, 2, 60_000, () => 0);
-    l.recordFailure("1.1.1.1", "alice");
-    l.recordFailure("1.1.1.1", "alice");
-    expect(l.check("1.1.1.1", "alice").allowed).toBe(false);
-    l.recordSuccess("alice");
-    expect(l.check("7.7.7.7", "alice").allowed).toBe(true);
-    l.recordFailure("1.1.1.1", "carol");
-    expect(l.check("1.1.1.1", "dave").allowed).toBe(false);
+  it("keeps at most CACHE_MAX_INFLIGHT shared verifications, whatever the number of distinct credentials", async () => {
+    const cache = new CredentialCache();
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = () => gate.then(() => false);
+    const all = Array.from({ length: CACHE_MAX_INFLIGHT + 500 }, (_, i) =>
+      cache.check(`u${i}`, "pw", "h", slow),
+    );
+    const inflight = (cache as unknown as { inflight: Map<string, unknown> }).inflight;
+    expect(inflight.size).toBe(CACHE_MAX_INFLIGHT);
+    release();
+    await Promise.all(all);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(inflight.size).toBe(0);
   });
 });

@@ -1,0 +1,101 @@
+import type { UserWithGrants } from "../db/users-repo.js";
+import { AppError } from "../errors.js";
+import { CredentialCache } from "./credential-cache.js";
+import { verifyPassword } from "./django-password.js";
+import { DummyVerification } from "./dummy-verification.js";
+import { KdfBusyError, KdfGate } from "./kdf-gate.js";
+import { LoginRateLimiter } from "./login-rate-limiter.js";
+
+/** Django's limit (auth_user.username is varchar(150)): longer names are refused before any lookup. */
+export const MAX_USERNAME_LENGTH = 150;
+
+export type LoginFailureReason = "bad_credentials" | "rate_limited" | "busy" | "inactive";
+
+export interface LoginObserver {
+  /** Called for every refused password login; `reason` is a fixed word, never the secret. */
+  onFailure(reason: LoginFailureReason): void;
+  /** How long password verification took and whether the cache answered. */
+  onVerified(seconds: number, cached: boolean): void;
+}
+
+/** The one query a login needs (UsersRepo has it). */
+export interface LoginUsers {
+  findWithGrants(username: string): Promise<UserWithGrants | undefined>;
+}
+
+export type LoginResult =
+  | { readonly ok: true; readonly found: UserWithGrants; readonly cached: boolean }
+  /** `inactive`: the password was right but the user is deactivated (for the audit trail only). */
+  | { readonly ok: false; readonly reason: "bad_credentials" | "inactive" };
+
+export function tooManyAttempts(retryAfterSeconds: number, message: string): AppError {
+  return new AppError("too_many_requests", message, { details: { retryAfter: String(retryAfterSeconds) } });
+}
+
+/**
+ * The one password check behind Basic auth, the token endpoint and the admin login page, in an
+ * order that leaks nothing and bounds everything: reject over-long names; reserve the attempt in
+ * the rate limiter (synchronously, before any await); load the user; answer from the credential
+ * cache or run the KDF under the global KdfGate — against a dummy at the real cost when the name is
+ * unknown; settle the reservation. Unknown user, wrong password and inactive user all come back as
+ * a failure the caller answers with one and the same message.
+ */
+export class PasswordLogin {
+  constructor(
+    private readonly users: LoginUsers,
+    private readonly observer: LoginObserver = { onFailure: () => {}, onVerified: () => {} },
+    readonly limiter = new LoginRateLimiter(),
+    private readonly cache = new CredentialCache(),
+    private readonly gate = new KdfGate(),
+    private readonly dummy = new DummyVerification(),
+  ) {}
+
+  /** Throws AppError `too_many_requests` (with Retry-After) when throttled or when the KDF is busy. */
+  async check(username: string, password: string, address: string): Promise<LoginResult> {
+    if (username === "" || username.length > MAX_USERNAME_LENGTH) {
+      this.observer.onFailure("bad_credentials");
+      return { ok: false, reason: "bad_credentials" };
+    }
+    const admission = this.limiter.begin(address, username);
+    if (!admission.allowed) {
+      this.observer.onFailure("rate_limited");
+      throw tooManyAttempts(
+        admission.retryAfterSeconds,
+        `Too many failed logins: try again in ${admission.retryAfterSeconds} s`,
+      );
+    }
+    const { attempt } = admission;
+    try {
+      const found = await this.users.findWithGrants(username);
+      const started = performance.now();
+      let ok = false;
+      let cached = false;
+      if (found) {
+        const stored = found.user.password;
+        this.dummy.observe(stored);
+        const kdf = () => this.gate.run(address, () => verifyPassword(password, stored));
+        // An inactive user always pays the full KDF: a fast cached answer would confirm its password.
+        if (found.user.isActive) ({ ok, cached } = await this.cache.check(username, password, stored, kdf));
+        else ok = await kdf();
+      } else {
+        await this.gate.run(address, () => this.dummy.verify(password));
+      }
+      this.observer.onVerified((performance.now() - started) / 1000, cached);
+      if (!found || !ok || !found.user.isActive) {
+        attempt.failed();
+        const reason = found && ok ? "inactive" : "bad_credentials";
+        this.observer.onFailure(reason);
+        return { ok: false, reason };
+      }
+      attempt.succeeded();
+      return { ok: true, found, cached };
+    } catch (err) {
+      attempt.released();
+      if (err instanceof KdfBusyError) {
+        this.observer.onFailure("busy");
+        throw tooManyAttempts(err.retryAfterSeconds, err.message);
+      }
+      throw err;
+    }
+  }
+}
