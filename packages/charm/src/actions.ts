@@ -1,8 +1,7 @@
-import { ExecError, PebbleConnectionError, PebbleTimeoutError } from "./pebble/errors.js";
-import { reconcile } from "./reconcile.js";
+import { ExecError, PebbleConnectionError, PebbleError, PebbleTimeoutError } from "./pebble/errors.js";
 import * as peer from "./relations/peer.js";
 import type { Deps } from "./state.js";
-import { cli, RUN_GID, RUN_UID, WORKING_DIR } from "./workload.js";
+import { cli, LAYER_LABEL, RUN_GID, RUN_UID, SERVICE, WORKING_DIR } from "./workload.js";
 
 /** An action failed in a way the operator should read; becomes `action-fail`. */
 export class ActionFailure extends Error {
@@ -11,7 +10,31 @@ export class ActionFailure extends Error {
 
 type Params = Record<string, unknown>;
 type Results = Record<string, string>;
-type Handler = (deps: Deps, params: Params, env: () => Promise<Record<string, string>>) => Promise<Results>;
+type Handler = (deps: Deps, params: Params) => Promise<Results>;
+
+function notReady(err: unknown): boolean {
+  return err instanceof PebbleConnectionError || err instanceof PebbleTimeoutError;
+}
+
+/**
+ * The running service's environment, from the workload's Pebble plan: what the last reconcile
+ * configured, so the CLI sees the same database and key as the service without the action
+ * reconciling anything itself.
+ */
+async function serviceEnvironment(deps: Deps): Promise<Record<string, string>> {
+  let environment: Record<string, string> | undefined;
+  try {
+    environment = (await deps.pebble.getPlan()).services?.[SERVICE]?.environment;
+  } catch (err) {
+    if (notReady(err)) throw new ActionFailure("Service not yet ready.");
+    if (err instanceof PebbleError)
+      throw new ActionFailure(`Failed: cannot read the workload's plan: ${err.message}`);
+    throw err;
+  }
+  if (!environment?.APP_SECRET_KEY || !environment.POSTGRESQL_DB_CONNECT_STRING)
+    throw new ActionFailure("Service not yet ready.");
+  return environment;
+}
 
 // Django's username rule (letters, digits, @ . + - _), and no leading "-" so it is never an option.
 const USERNAME_RE = /^[A-Za-z0-9_.@+][A-Za-z0-9_.@+-]{0,149}$/;
@@ -48,12 +71,8 @@ function grantArgs(params: Params): string[] {
 }
 
 /** Runs the provider's CLI in the workload with the service's environment, as the run user. */
-async function runCli(
-  deps: Deps,
-  env: () => Promise<Record<string, string>>,
-  args: string[],
-): Promise<string> {
-  const environment = await env();
+async function runCli(deps: Deps, args: string[]): Promise<string> {
+  const environment = await serviceEnvironment(deps);
   try {
     const result = await deps.pebble.exec(cli(...args), {
       environment,
@@ -65,9 +84,10 @@ async function runCli(
     return result.stdout.trimEnd();
   } catch (err) {
     if (err instanceof ExecError) throw new ActionFailure(`Failed: ${(err.stderr || err.stdout).trim()}`);
-    if (err instanceof PebbleConnectionError || err instanceof PebbleTimeoutError) {
-      throw new ActionFailure("Service not yet ready.");
-    }
+    if (notReady(err)) throw new ActionFailure("Service not yet ready.");
+    // Pebble refused or lost the command (no such executable, change error): say so, no traceback.
+    if (err instanceof PebbleError)
+      throw new ActionFailure(`Failed: could not run ${args[0]}: ${err.message}`);
     throw err;
   }
 }
@@ -84,31 +104,31 @@ function parsePassword(stdout: string): string {
 
 /** The Django charm's actions (same names, parameters and result keys) plus create-superuser and rotate-secret-key. */
 export const ACTIONS: Record<string, Handler> = {
-  "create-user": async (deps, params, env) => {
+  "create-user": async (deps, params) => {
     const user = username(params);
-    const password = parsePassword(await runCli(deps, env, ["create-user", user, "--json"]));
+    const password = parsePassword(await runCli(deps, ["create-user", user, "--json"]));
     return { password, result: `Created or updated "${user}" with password "${password}"` };
   },
-  "create-superuser": async (deps, params, env) => {
+  "create-superuser": async (deps, params) => {
     const user = username(params);
     const email = params.email;
     if (email !== undefined && (typeof email !== "string" || !/^[^\s@]+@[^\s@]+$/.test(email))) {
       throw new ActionFailure("Parameter email must be an e-mail address.");
     }
     const args = ["create-superuser", user, ...(email ? [`--email=${email}`] : []), "--json"];
-    const password = parsePassword(await runCli(deps, env, args));
+    const password = parsePassword(await runCli(deps, args));
     return { password, result: `Created or updated superuser "${user}" with password "${password}"` };
   },
-  "allow-domains": async (deps, params, env) => {
+  "allow-domains": async (deps, params) => {
     const args = ["allow-domains", username(params), ...grantArgs(params)];
-    return { result: await runCli(deps, env, args) };
+    return { result: await runCli(deps, args) };
   },
-  "revoke-domains": async (deps, params, env) => {
+  "revoke-domains": async (deps, params) => {
     const args = ["revoke-domains", username(params), ...grantArgs(params)];
-    return { result: await runCli(deps, env, args) };
+    return { result: await runCli(deps, args) };
   },
-  "list-domains": async (deps, params, env) => {
-    return { result: await runCli(deps, env, ["list-domains", username(params, true)]) };
+  "list-domains": async (deps, params) => {
+    return { result: await runCli(deps, ["list-domains", username(params, true)]) };
   },
   "rotate-secret-key": async (deps) => {
     const { tools, ctx } = deps;
@@ -118,19 +138,38 @@ export const ACTIONS: Record<string, Handler> = {
     if (!id) throw new ActionFailure("charm is still initializing");
     const appData = await tools.relationGet(id, ctx.appName, true);
     if (!appData[peer.SECRET_KEY]) throw new ActionFailure("charm is still initializing");
-    await tools.relationSet(id, { [peer.SECRET_KEY]: peer.generateSecretKey() }, true);
-    // Apply the new key now (the other units follow on their peer relation-changed).
-    await reconcile(deps);
+    const key = peer.generateSecretKey();
+    await tools.relationSet(id, { [peer.SECRET_KEY]: key }, true);
+    // This unit gets no relation-changed for its own write: give its service the key now (the
+    // other units follow on their peer relation-changed).
+    await applySecretKey(deps, key);
     return { status: "success" };
   },
 };
 
+/** Restarts this unit's service with a new key, touching nothing else in its plan. */
+async function applySecretKey(deps: Deps, key: string): Promise<void> {
+  const { pebble, tools } = deps;
+  try {
+    const environment = (await pebble.getPlan()).services?.[SERVICE]?.environment;
+    if (!environment?.APP_SECRET_KEY) return; // not configured yet: the next reconcile uses the new key
+    await pebble.addLayer(
+      LAYER_LABEL,
+      { services: { [SERVICE]: { override: "merge", environment: { APP_SECRET_KEY: key } } } },
+      true,
+    );
+    await pebble.replan();
+  } catch (err) {
+    if (!(err instanceof PebbleError)) throw err;
+    await tools.jujuLog(
+      "WARNING",
+      `new secret key not applied yet (${err.message}); the next event applies it`,
+    );
+  }
+}
+
 /** Runs one action: unknown names and failures end in action-fail with a message. */
-export async function runAction(
-  deps: Deps,
-  name: string,
-  env: () => Promise<Record<string, string>>,
-): Promise<void> {
+export async function runAction(deps: Deps, name: string): Promise<void> {
   const handler = ACTIONS[name];
   if (!handler) {
     await deps.tools.actionFail(`Unknown action ${name}.`);
@@ -138,7 +177,7 @@ export async function runAction(
   }
   try {
     const params = await deps.tools.actionGet();
-    await deps.tools.actionSet(await handler(deps, params, env));
+    await deps.tools.actionSet(await handler(deps, params));
   } catch (err) {
     if (!(err instanceof ActionFailure)) throw err;
     await deps.tools.actionFail(err.message);

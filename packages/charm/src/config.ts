@@ -1,18 +1,25 @@
-/** Charm config (charmcraft.yaml `config.options`), validated. Pure. */
+import { InvalidGitRemoteError, parseGitRemote } from "@httprequest-lego-provider/provider/git-remote";
+import { LOG_LEVELS, type LogLevel, parseLogLevel } from "@httprequest-lego-provider/provider/log-level";
+
+/**
+ * Charm config (charmcraft.yaml `config.options`), validated with the service's own parsers
+ * (bundled from the provider), so a value the service would refuse blocks the unit instead of
+ * crash-looping the service (docs/decisions/0311). Pure.
+ */
 export interface CharmConfig {
   gitRepo?: GitRepo;
   gitSshKey?: string;
+  /** ID of a Juju user secret holding the key under `ssh-key` (option `git-ssh-key-secret`). */
+  gitSshKeySecret?: string;
   gitKnownHosts?: string;
-  logLevel: LogLevelName;
+  logLevel: LogLevel;
 }
-
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
-export type LogLevelName = (typeof LOG_LEVELS)[number];
 
 export interface GitRepo {
   /** The value as configured (passed on as APP_GIT_REPO). */
   url: string;
-  transport: "ssh" | "https" | "http" | "file";
+  transport: "ssh" | "https" | "file";
+  /** ssh remotes only: what ssh-keyscan scans. */
   host?: string;
   port?: number;
 }
@@ -24,39 +31,29 @@ export interface ConfigProblem {
 
 export type ConfigResult = { ok: true; config: CharmConfig } | { ok: false; problems: ConfigProblem[] };
 
-const URL_RE = /^(git\+ssh|ssh|https|http|file):\/\/([^/]*)(\/.*)?$/;
-const HOST_RE = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$/;
-
-/**
- * Parses `git-repo` in the forms the provider accepts: `git+ssh://user@host[:port]/path.git[@branch]`
- * (the Django charm's form), `ssh://`, `https://`, `http://` and `file://`.
- */
-export function parseGitRepo(url: string): GitRepo | string {
-  const match = URL_RE.exec(url.trim());
-  if (!match) {
-    return "must be a git+ssh://user@host[:port]/path.git[@branch], ssh://, https:// or file:// URL";
+/** `git-repo` as the service parses APP_GIT_REPO; the error text without the variable's name. */
+export function parseGitRepo(value: string): GitRepo | string {
+  try {
+    const remote = parseGitRemote(value);
+    const url = value.trim();
+    if (!remote.ssh) return { url, transport: remote.transport };
+    // ssh-keyscan and known_hosts want the bare address, not the URL's [v6] form.
+    const host = remote.ssh.host.replace(/^\[|\]$/g, "");
+    return { url, transport: "ssh", host, port: remote.ssh.port ?? 22 };
+  } catch (err) {
+    if (!(err instanceof InvalidGitRemoteError)) throw err;
+    // The service speaks of its variables; the operator sets the charm's options.
+    return err.message.replace(/^APP_GIT_REPO:\s*/, "").replaceAll("APP_GIT_SSH_KEY", "git-ssh-key");
   }
-  const scheme = match[1] as string;
-  const authority = match[2] ?? "";
-  if (scheme === "file") {
-    if (authority !== "" || !match[3]) return "file:// URLs take an absolute path (file:///srv/dns.git)";
-    return { url: url.trim(), transport: "file" };
-  }
-  const hostPort = authority.slice(authority.lastIndexOf("@") + 1);
-  const portMatch = /^(.*?)(?::(\d{1,5}))?$/.exec(hostPort);
-  const host = portMatch?.[1] ?? "";
-  const port = portMatch?.[2] ? Number(portMatch[2]) : undefined;
-  if (!HOST_RE.test(host)) return `host "${host}" is not a valid host name`;
-  if (port !== undefined && (port < 1 || port > 65535)) return `port ${port} is out of range`;
-  if (!match[3] || match[3] === "/") return "the URL has no repository path";
-  const transport = scheme === "git+ssh" || scheme === "ssh" ? "ssh" : (scheme as "https" | "http");
-  const defaultPort = transport === "ssh" ? 22 : transport === "https" ? 443 : 80;
-  return { url: url.trim(), transport, host: host.replace(/^\[|\]$/g, ""), port: port ?? defaultPort };
 }
 
 function stringOption(raw: Record<string, unknown>, key: string): string | undefined {
   const value = raw[key];
   return typeof value === "string" && value.trim() !== "" ? value : undefined;
+}
+
+function withNewline(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
 }
 
 /** Validates config-get output; every problem is reported at once. */
@@ -71,25 +68,38 @@ export function parseConfig(raw: Record<string, unknown>): ConfigResult {
   }
   const key = stringOption(raw, "git-ssh-key");
   if (key !== undefined) {
-    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
-      problems.push({ option: "git-ssh-key", message: "must be a private key in PEM/OpenSSH format" });
-    } else config.gitSshKey = key.endsWith("\n") ? key : `${key}\n`;
+    const problem = sshKeyProblem(key);
+    if (problem) problems.push({ option: "git-ssh-key", message: problem });
+    else config.gitSshKey = withNewline(key);
+  }
+  const secret = stringOption(raw, "git-ssh-key-secret");
+  if (secret !== undefined) {
+    if (/^secret:\S+$/.test(secret.trim())) config.gitSshKeySecret = secret.trim();
+    else problems.push({ option: "git-ssh-key-secret", message: "must be a secret ID (secret:...)" });
   }
   const knownHosts = stringOption(raw, "git-known-hosts");
-  if (knownHosts !== undefined)
-    config.gitKnownHosts = knownHosts.endsWith("\n") ? knownHosts : `${knownHosts}\n`;
-  const level = stringOption(raw, "log-level")?.toLowerCase();
+  if (knownHosts !== undefined) config.gitKnownHosts = withNewline(knownHosts);
+  const level = stringOption(raw, "log-level");
   if (level !== undefined) {
-    if ((LOG_LEVELS as readonly string[]).includes(level)) config.logLevel = level as LogLevelName;
+    const parsed = parseLogLevel(level);
+    if (parsed) config.logLevel = parsed;
     else problems.push({ option: "log-level", message: `must be one of ${LOG_LEVELS.join(", ")}` });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/** Why a private key cannot be used, or undefined. Shared by the option and the secret. */
+export function sshKeyProblem(key: string): string | undefined {
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)
+    ? undefined
+    : "must be a private key in PEM/OpenSSH format";
 }
 
 /** Config the service cannot run without. */
 export function missingConfig(config: CharmConfig): string[] {
   const missing: string[] = [];
   if (!config.gitRepo) missing.push("git-repo");
-  if (config.gitRepo?.transport === "ssh" && !config.gitSshKey) missing.push("git-ssh-key");
+  if (config.gitRepo?.transport === "ssh" && !config.gitSshKey && !config.gitSshKeySecret)
+    missing.push("git-ssh-key");
   return missing;
 }

@@ -1,6 +1,6 @@
-import { ActionFailure, runAction } from "./actions.js";
+import { runAction } from "./actions.js";
 import { ContextError, contextFromEnv, type JujuContext } from "./context.js";
-import { parseEvent } from "./event.js";
+import { isPodShutdown, parseEvent } from "./event.js";
 import { HookTools } from "./hookcmds/tools.js";
 import { PebbleClient } from "./pebble/client.js";
 import { reconcile } from "./reconcile.js";
@@ -26,16 +26,10 @@ export async function dispatch(env: NodeJS.ProcessEnv, cwd: string): Promise<num
   const deps: Deps = { ctx, event: parseEvent(ctx), tools, pebble: new PebbleClient(pebbleSocketPath(env)) };
   try {
     if (deps.event.kind === "action") {
-      let outcome: Awaited<ReturnType<typeof reconcile>> | undefined;
-      try {
-        outcome = await reconcile(deps);
-      } catch (err) {
-        await tools.jujuLog("WARNING", `reconcile before action failed: ${(err as Error).message}`);
-      }
-      await runAction(deps, deps.event.name, async () => {
-        if (!outcome?.environment || !outcome.pebbleReady) throw new ActionFailure("Service not yet ready.");
-        return outcome.environment;
-      });
+      // An action does what it says and nothing else: no reconcile (docs/decisions/0313).
+      await runAction(deps, deps.event.name);
+    } else if (isPodShutdown(deps.event)) {
+      await tools.jujuLog("INFO", "stop: the pod is shutting down; the next pod's events reconcile");
     } else {
       await reconcile(deps);
     }

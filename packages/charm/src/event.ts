@@ -92,7 +92,16 @@ export function parseEvent(ctx: JujuContext): CharmEvent {
   return { kind: "other", name };
 }
 
-/** The unit is going away: do not touch the workload, only report. */
-export function isTeardown(event: CharmEvent): boolean {
-  return event.kind === "lifecycle" && (event.name === "stop" || event.name === "remove");
+/** The unit is going away for good: do not touch the workload, only report. */
+export function isRemoval(event: CharmEvent): boolean {
+  return event.kind === "lifecycle" && event.name === "remove";
+}
+
+/**
+ * On Kubernetes `stop` runs whenever the unit's pod is shut down (pod churn, eviction, each pod
+ * of a `juju refresh`), not only before removal: the unit will be back, so nothing is reported
+ * and the workload, already shutting down, is left alone.
+ */
+export function isPodShutdown(event: CharmEvent): boolean {
+  return event.kind === "lifecycle" && event.name === "stop";
 }

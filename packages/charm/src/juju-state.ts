@@ -10,6 +10,7 @@ import * as postgresql from "./relations/postgresql.js";
 import * as prometheus from "./relations/prometheus.js";
 import { syncDatabag } from "./relations/sync.js";
 import { CHARM_NAME, type Topology } from "./relations/topology.js";
+import { readSshKeySecret } from "./ssh-key-secret.js";
 import type { Deps, JujuState, RelationView } from "./state.js";
 import { PORT } from "./workload.js";
 
@@ -62,8 +63,17 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
     configProblems: parsed.ok ? [] : parsed.problems.map((p) => `${p.option} ${p.message}`),
     topology,
     peerAppData: {},
+    peerUnitData: {},
+    trustedProxies: [],
     lokiEndpoints: [],
   };
+  // Only ssh remotes use a key: an https repository does not need the secret granted.
+  const sshRemote = state.config.gitRepo?.transport === "ssh";
+  if (sshRemote && state.config.gitSshKeySecret) {
+    const read = await readSshKeySecret(deps, state.config.gitSshKeySecret);
+    if ("key" in read) state.sshKey = read.key;
+    else state.sshKeySecretProblem = read.problem;
+  } else if (sshRemote && state.config.gitSshKey) state.sshKey = state.config.gitSshKey;
 
   // Peer relation: the shared secret key (generated once by the leader) and migration marker.
   const peerRel = await relationOn(deps, peer.ENDPOINT, { remoteApp: false });
@@ -78,6 +88,7 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
       }
     }
     state.peerAppData = appData;
+    state.peerUnitData = await tools.relationGet(peerRel.id, ctx.unitName);
     if (appData[peer.SECRET_KEY]) state.secretKey = appData[peer.SECRET_KEY];
   }
 
@@ -110,7 +121,7 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   }
 
   // ingress: publish where we listen; the URL it gives back becomes APP_BASE_URL.
-  const ing = await relationOn(deps, ingress.ENDPOINT);
+  const ing = await relationOn(deps, ingress.ENDPOINT, { units: true });
   if (ing) {
     if (leader) {
       await syncDatabag(
@@ -124,6 +135,11 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
     const ip = await address(deps, ingress.ENDPOINT, ing.id);
     const host = ingress.unitFqdn(ctx.unitName, ctx.appName, ctx.modelName);
     await syncDatabag(tools, ing.id, ctx.unitName, ingress.requirerUnitData(host, ip), false);
+    // The proxy's own units: where its requests to us come from (docs/decisions/0315).
+    for (const unit of ing.units) {
+      state.trustedProxies.push(...ingress.proxySources(await tools.relationGet(ing.id, unit)));
+    }
+    state.trustedProxies = [...new Set(state.trustedProxies)].sort();
     if (ing.remoteApp) {
       const url = ingress.parseIngressUrl(await tools.relationGet(ing.id, ing.remoteApp, true));
       if (url) state.ingressUrl = url;

@@ -21,6 +21,8 @@ export interface EnvironmentInputs {
   secretKey: string;
   databaseUrl: string;
   baseUrl?: string;
+  /** CIDRs of the ingress proxy (APP_TRUSTED_PROXIES: whose X-Forwarded-For the service believes). */
+  trustedProxies?: readonly string[];
 }
 
 /** The service's environment (design 3.5). The SSH key itself stays out: only its file path. */
@@ -42,6 +44,8 @@ export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, st
     env.APP_GIT_KNOWN_HOSTS_FILE = KNOWN_HOSTS_PATH;
   }
   if (inputs.baseUrl) env.APP_BASE_URL = inputs.baseUrl;
+  if (inputs.trustedProxies && inputs.trustedProxies.length > 0)
+    env.APP_TRUSTED_PROXIES = inputs.trustedProxies.join(",");
   return env;
 }
 

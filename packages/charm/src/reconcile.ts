@@ -1,5 +1,6 @@
 import { missingConfig } from "./config.js";
-import { isTeardown } from "./event.js";
+import { isRemoval } from "./event.js";
+import { hostKeyFingerprints, trustMessage } from "./host-key.js";
 import { gatherJujuState } from "./juju-state.js";
 import { desiredEnvironment, desiredLayer, planSatisfies } from "./layer.js";
 import { PebbleChangeError, PebbleConnectionError, PebbleTimeoutError } from "./pebble/errors.js";
@@ -32,12 +33,12 @@ function isNotReady(err: unknown): boolean {
 /** The service's environment if config, secret key and database are all there. */
 export function environmentFor(state: JujuState): Record<string, string> | undefined {
   if (state.configProblems.length > 0 || missingConfig(state.config).length > 0) return undefined;
-  if (!state.secretKey || !state.databaseUrl) return undefined;
+  if (!state.secretKey || !state.databaseUrl || state.sshKeySecretProblem) return undefined;
   return desiredEnvironment({
     config: state.config,
     secretKey: state.secretKey,
     databaseUrl: state.databaseUrl,
-    ...(state.ingressUrl ? { baseUrl: state.ingressUrl } : {}),
+    ...(state.ingressUrl ? { baseUrl: state.ingressUrl, trustedProxies: state.trustedProxies } : {}),
   });
 }
 
@@ -48,7 +49,7 @@ export function environmentFor(state: JujuState): Record<string, string> | undef
  */
 export async function reconcile(deps: Deps): Promise<Outcome> {
   const { tools, pebble, event } = deps;
-  if (isTeardown(event)) {
+  if (isRemoval(event)) {
     // Nothing to converge while going away, and a failing hook here would hold up the removal.
     const status: Status = { name: "maintenance", message: "Unit is being removed" };
     await tools.statusSet(status.name, status.message);
@@ -65,6 +66,7 @@ export async function reconcile(deps: Deps): Promise<Outcome> {
     databaseReady: state.databaseUrl !== undefined,
     migration: "not-run",
     serviceActive: false,
+    ...(state.sshKeySecretProblem ? { sshKeySecretProblem: state.sshKeySecretProblem } : {}),
   };
   const environment = environmentFor(state);
   let pebbleReady = false;
@@ -101,7 +103,18 @@ async function converge(
 ): Promise<void> {
   const { tools, pebble } = deps;
   try {
-    await ensureSshFiles(pebble, state.config);
+    const scanned = await ensureSshFiles(pebble, state.config, state.sshKey);
+    if (scanned) {
+      const keys = hostKeyFingerprints(scanned.knownHosts);
+      facts.hostKeyTrust = trustMessage(scanned.host, scanned.port, keys);
+      if (scanned.fresh) {
+        const all = keys.map((k) => `${k.type} ${k.fingerprint}`).join(", ");
+        await tools.jujuLog(
+          "WARNING",
+          `trusting the host keys ssh-keyscan returned for ${scanned.host}:${scanned.port} (${all}); set git-known-hosts to pin them`,
+        );
+      }
+    }
   } catch (err) {
     if (!(err instanceof HostKeyError)) throw err;
     facts.hostKeyError = err.message;
@@ -111,10 +124,11 @@ async function converge(
   const version = await workloadVersion(pebble);
   await tools.applicationVersionSet(version);
 
-  // Migrations: the leader runs them once per (database, workload version); others wait for it.
+  // Every unit migrates for itself before (re)starting its service, once per database and
+  // workload version: migrations are idempotent and knex serialises concurrent runs with its
+  // lock, so no unit waits for another (docs/decisions/0310).
   const fingerprint = migrationFingerprint(state.secretKey ?? "", state.databaseUrl ?? "", version);
-  if (state.peerAppData[peer.MIGRATION_KEY] === fingerprint) facts.migration = "done";
-  else if (!state.leader) facts.migration = "waiting-for-leader";
+  if (state.peerUnitData[peer.MIGRATION_KEY] === fingerprint) facts.migration = "done";
   else {
     await tools.statusSet("maintenance", "Migrating the database");
     const error = await runMigrations(pebble, environment);
@@ -122,8 +136,8 @@ async function converge(
       facts.migration = "failed";
       facts.migrationError = error;
       await tools.jujuLog("ERROR", `database migration failed: ${error}`);
-    } else if (state.peer) {
-      await tools.relationSet(state.peer.id, { [peer.MIGRATION_KEY]: fingerprint }, true);
+    } else {
+      if (state.peer) await tools.relationSet(state.peer.id, { [peer.MIGRATION_KEY]: fingerprint });
       facts.migration = "done";
     }
   }

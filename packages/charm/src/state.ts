@@ -28,7 +28,15 @@ export interface JujuState {
   topology: Topology;
   peer?: RelationView;
   peerAppData: Databag;
+  /** This unit's own peer databag (its migration marker). */
+  peerUnitData: Databag;
   secretKey?: string;
+  /** The private key for an ssh remote, from git-ssh-key-secret or else git-ssh-key. */
+  sshKey?: string;
+  /** Why git-ssh-key-secret cannot be used, naming what to run. */
+  sshKeySecretProblem?: string;
+  /** Addresses (CIDRs) the ingress proxy's requests come from, for APP_TRUSTED_PROXIES. */
+  trustedProxies: string[];
   postgresql?: RelationView;
   databaseUrl?: string;
   ingressUrl?: string;

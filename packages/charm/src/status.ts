@@ -9,11 +9,16 @@ export interface Facts {
   peerRelated: boolean;
   secretKeyReady: boolean;
   databaseReady: boolean;
-  migration: "done" | "failed" | "waiting-for-leader" | "not-run";
+  /** Every unit migrates for itself; none waits for another (docs/decisions/0310). */
+  migration: "done" | "failed" | "not-run";
   migrationError?: string;
   serviceActive: boolean;
   serviceError?: string;
   hostKeyError?: string;
+  /** git-ssh-key-secret cannot be read or holds no usable key. */
+  sshKeySecretProblem?: string;
+  /** Set when the host key was trusted on first use: the message naming its fingerprint. */
+  hostKeyTrust?: string;
 }
 
 export interface Status {
@@ -33,6 +38,7 @@ export function decideStatus(f: Facts): Status {
     ...(f.postgresqlRelated ? [] : ["postgresql relation"]),
   ];
   if (missing.length > 0) return { name: "blocked", message: `Missing ${missing.join(", ")}` };
+  if (f.sshKeySecretProblem) return { name: "blocked", message: f.sshKeySecretProblem };
   if (!f.peerRelated) return { name: "waiting", message: "Waiting for peer relation secret-storage" };
   if (!f.secretKeyReady)
     return { name: "waiting", message: "Waiting for the leader to generate the secret key" };
@@ -46,9 +52,8 @@ export function decideStatus(f: Facts): Status {
       message: `Database migration failed, retried on the next event: ${f.migrationError ?? "see juju debug-log"}`,
     };
   }
-  if (f.migration === "waiting-for-leader")
-    return { name: "waiting", message: "Waiting for the leader to migrate the database" };
   if (f.serviceError) return { name: "blocked", message: `Service failed to start: ${f.serviceError}` };
   if (!f.serviceActive) return { name: "maintenance", message: "Starting the service" };
-  return { name: "active", message: "" };
+  // Active either way; the message makes trust on first use visible until the key is pinned.
+  return { name: "active", message: f.hostKeyTrust ?? "" };
 }

@@ -31,26 +31,41 @@ export function keyscanMarker(host: string, port: number): string {
   return `# ssh-keyscan ${host}:${port}`;
 }
 
+/** What the known_hosts file holds when the charm scanned it rather than the operator set it. */
+export interface ScannedHostKeys {
+  host: string;
+  port: number;
+  knownHosts: string;
+  /** Whether this event scanned (rather than reusing an earlier scan). */
+  fresh: boolean;
+}
+
 /**
  * SSH key and known_hosts for an ssh remote, 0600 and owned by the run user, written only when
  * different. Without `git-known-hosts` the host key is scanned once from inside the workload
- * (as the Django charm did) and kept until the repository's host or port changes.
+ * (as the Django charm did) and kept until the repository's host or port changes; what was
+ * trusted that way is returned so the charm can say so.
  */
-export async function ensureSshFiles(pebble: PebbleClient, config: CharmConfig): Promise<void> {
+export async function ensureSshFiles(
+  pebble: PebbleClient,
+  config: CharmConfig,
+  sshKey: string | undefined,
+): Promise<ScannedHostKeys | undefined> {
   const repo = config.gitRepo;
-  if (repo?.transport !== "ssh" || !config.gitSshKey || !repo.host) return;
+  if (repo?.transport !== "ssh" || !sshKey || !repo.host) return undefined;
   await pebble.makeDir(SSH_DIR, { permissions: 0o700, userId: RUN_UID, groupId: RUN_GID });
-  await pushIfChanged(pebble, SSH_KEY_PATH, config.gitSshKey);
+  await pushIfChanged(pebble, SSH_KEY_PATH, sshKey);
   if (config.gitKnownHosts) {
     await pushIfChanged(pebble, KNOWN_HOSTS_PATH, config.gitKnownHosts);
-    return;
+    return undefined;
   }
-  const marker = keyscanMarker(repo.host, repo.port ?? 22);
+  const port = repo.port ?? 22;
+  const marker = keyscanMarker(repo.host, port);
   const current = (await pebble.pullIfExists(KNOWN_HOSTS_PATH))?.toString("utf8");
-  if (current?.startsWith(`${marker}\n`)) return;
+  if (current?.startsWith(`${marker}\n`)) return { host: repo.host, port, knownHosts: current, fresh: false };
   let scanned: string;
   try {
-    const result = await pebble.exec(["ssh-keyscan", "-T", "10", "-p", String(repo.port ?? 22), repo.host], {
+    const result = await pebble.exec(["ssh-keyscan", "-T", "10", "-p", String(port), repo.host], {
       timeoutMs: 30_000,
     });
     scanned = result.stdout;
@@ -61,10 +76,12 @@ export async function ensureSshFiles(pebble: PebbleClient, config: CharmConfig):
   const lines = scanned.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
   if (lines.length === 0) {
     throw new HostKeyError(
-      `ssh-keyscan found no host key for ${repo.host}:${repo.port ?? 22}; check git-repo or set git-known-hosts`,
+      `ssh-keyscan found no host key for ${repo.host}:${port}; check git-repo or set git-known-hosts`,
     );
   }
-  await pebble.push(KNOWN_HOSTS_PATH, `${marker}\n${lines.join("\n")}\n`, OWNED);
+  const knownHosts = `${marker}\n${lines.join("\n")}\n`;
+  await pebble.push(KNOWN_HOSTS_PATH, knownHosts, OWNED);
+  return { host: repo.host, port, knownHosts, fresh: true };
 }
 
 /** The provider's version from the image's /app/package.json ("unknown" when unreadable). */

@@ -1,7 +1,8 @@
+import { parseGitRemote } from "@httprequest-lego-provider/provider/git-remote";
 import { describe, expect, it } from "vitest";
 import { missingConfig, parseConfig, parseGitRepo } from "../src/config.js";
 
-describe("parseGitRepo", () => {
+describe("parseGitRepo (the provider's parseGitRemote, bundled)", () => {
   it.each([
     [
       "git+ssh://git@git.example.test/srv/dns.git@main",
@@ -9,24 +10,25 @@ describe("parseGitRepo", () => {
     ],
     ["git+ssh://bind@10.0.0.5:2222/dns.git", { transport: "ssh", host: "10.0.0.5", port: 2222 }],
     ["ssh://git@[2001:db8::1]:2200/dns.git", { transport: "ssh", host: "2001:db8::1", port: 2200 }],
-    [
-      "https://git.example.test/org/dns.git@records",
-      { transport: "https", host: "git.example.test", port: 443 },
-    ],
+    ["https://git.example.test/org/dns.git@records", { transport: "https" }],
     ["file:///srv/git/dns.git", { transport: "file" }],
   ])("%s", (url, expected) => {
     expect(parseGitRepo(url)).toMatchObject({ url, ...expected });
   });
 
   it.each([
-    ["git@github.com:org/dns.git", /must be a git\+ssh/],
-    ["ftp://host/x.git", /must be a git\+ssh/],
+    ["http://git.example.test/dns.git", /^plain http:\/\/ is not accepted/],
+    ["git@github.com:org/dns.git", /^must be a URL/],
+    ["ftp://host/x.git", /scheme "ftp:\/\/" is not supported/],
     ["ssh://git@bad_host/x.git", /not a valid host name/],
-    ["ssh://git@host:70000/x.git", /out of range/],
+    ["ssh://git@host:70000/x.git", /not between 1 and 65535/],
     ["ssh://git@host", /no repository path/],
-    ["file://host/x.git", /absolute path/],
-  ])("rejects %s", (url, message) => {
-    expect(parseGitRepo(url)).toMatch(message);
+    ["ssh://git:pw@host/x.git", /use git-ssh-key$/],
+  ])("rejects %s as the service would, naming no service variable", (url, message) => {
+    const result = parseGitRepo(url);
+    expect(result).toMatch(message);
+    expect(result).not.toMatch(/APP_/);
+    expect(() => parseGitRemote(url)).toThrow();
   });
 });
 
@@ -53,12 +55,20 @@ describe("parseConfig", () => {
     expect(result.ok && result.config.logLevel).toBe("debug");
   });
 
+  it("takes the service's log levels, 'warning' meaning warn", () => {
+    const warning = parseConfig({ "log-level": "Warning" });
+    expect(warning.ok && warning.config.logLevel).toBe("warn");
+    const silent = parseConfig({ "log-level": "silent" });
+    expect(silent.ok && silent.config.logLevel).toBe("silent");
+  });
+
   it.each([
     [{}, ["git-repo"]],
     [{ "git-repo": "ssh://git@h/x.git" }, ["git-ssh-key"]],
     [{ "git-repo": "https://h/x.git" }, []],
     [{ "git-repo": "file:///srv/x.git" }, []],
     [{ "git-repo": "ssh://git@h/x.git", "git-ssh-key": KEY }, []],
+    [{ "git-repo": "ssh://git@h/x.git", "git-ssh-key-secret": "secret:d0abc" }, []],
   ])("missing config for %j is %j", (raw, missing) => {
     const result = parseConfig(raw);
     expect(result.ok && missingConfig(result.config)).toEqual(missing);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ContextError, contextFromEnv } from "../src/context.js";
-import { type CharmEvent, isTeardown, parseEvent, UnknownDispatchPathError } from "../src/event.js";
+import {
+  type CharmEvent,
+  isPodShutdown,
+  isRemoval,
+  parseEvent,
+  UnknownDispatchPathError,
+} from "../src/event.js";
 
 const BASE = { JUJU_UNIT_NAME: "httprequest-lego-provider/0", JUJU_MODEL_NAME: "dns", JUJU_MODEL_UUID: "u" };
 
@@ -79,9 +85,10 @@ describe("parseEvent", () => {
   );
 
   it("only stop and remove are teardown", () => {
-    expect(isTeardown(event("hooks/remove"))).toBe(true);
-    expect(isTeardown(event("hooks/stop"))).toBe(true);
-    expect(isTeardown(event("hooks/start"))).toBe(false);
+    expect(isRemoval(event("hooks/remove"))).toBe(true);
+    expect(isRemoval(event("hooks/stop"))).toBe(false);
+    expect(isPodShutdown(event("hooks/stop"))).toBe(true);
+    expect(isPodShutdown(event("hooks/start"))).toBe(false);
   });
 });
 

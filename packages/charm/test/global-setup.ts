@@ -11,7 +11,13 @@ function newestInput(): number {
   const files = readdirSync(join(PACKAGE_DIR, "src"), { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
     .map((d) => join(d.parentPath, d.name));
-  return Math.max(...[...files, join(PACKAGE_DIR, "charmcraft.yaml")].map((f) => statSync(f).mtimeMs));
+  // The provider's parsers are bundled in too (decision 0311).
+  const provider = ["dns/git-remote.js", "log-level.js"].map((f) =>
+    join(PACKAGE_DIR, "..", "provider", "dist", f),
+  );
+  return Math.max(
+    ...[...files, ...provider, join(PACKAGE_DIR, "charmcraft.yaml")].map((f) => statSync(f).mtimeMs),
+  );
 }
 
 /** Packs the .charm once before the test files run (in parallel) when `pnpm build` has not. */

@@ -121,7 +121,11 @@ describe("packed charm, one leader unit through its life", () => {
       JUJU_REMOTE_UNIT: "postgresql-k8s/0",
     });
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(unit.status()).toEqual({ name: "active", message: "" });
+    // Active, and the host key it trusted without git-known-hosts is named (decision 0314).
+    expect(unit.status()?.name).toBe("active");
+    expect(unit.status()?.message).toMatch(
+      /^Trusting scanned host key of git\.example\.test:22 \(ED25519 SHA256:[A-Za-z0-9+/]{43}\); pin it with git-known-hosts$/,
+    );
 
     const e = env();
     expect(e.POSTGRESQL_DB_CONNECT_STRING).toBe(
@@ -487,7 +491,7 @@ describe("packed charm, a second (non-leader) unit", () => {
     await unit?.close();
   });
 
-  it("waits for the leader's secret key, then for the leader's migration, and never writes app data", async () => {
+  it("waits for the leader's secret key, then migrates itself and starts, never writing app data", async () => {
     await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
     expect(unit.status()).toEqual({
       name: "waiting",
@@ -497,15 +501,16 @@ describe("packed charm, a second (non-leader) unit", () => {
       const peer = s.relations.find((r) => r.endpoint === "secret-storage");
       if (peer) peer.localApp = { app_secret_key: "k".repeat(86) };
     });
-    await unit.dispatch("hooks/secret-storage-relation-changed", {
+    const run = await unit.dispatch("hooks/secret-storage-relation-changed", {
       JUJU_RELATION: "secret-storage",
       JUJU_RELATION_ID: "secret-storage:0",
     });
-    expect(unit.status()).toEqual({
-      name: "waiting",
-      message: "Waiting for the leader to migrate the database",
-    });
-    expect(unit.provider.migrations).toBe(0);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(unit.status()).toEqual({ name: "active", message: "" });
+    expect(unit.provider.migrations).toBe(1);
+    expect(unit.juju.relation("secret-storage")?.localUnit?.["migrated-fingerprint"]).toBe(
+      migrationFingerprint("k".repeat(86), `postgresql://u:p@pg:5432/${APP}`, "1.0.0"),
+    );
     expect(unit.juju.read().relationSets?.some((s) => s.app)).toBeFalsy();
     expect(unit.juju.read().status?.app).toBeUndefined();
   });
@@ -515,24 +520,11 @@ describe("packed charm, a second (non-leader) unit", () => {
     expect(r.failed).toBe("only leader unit can rotate secret key");
   });
 
-  it("once the leader's marker matches: https repo without SSH files, plaintext credentials, debug level", async () => {
-    unit.juju.update((s) => {
-      const peer = s.relations.find((r) => r.endpoint === "secret-storage");
-      if (peer?.localApp) {
-        peer.localApp["migrated-fingerprint"] = migrationFingerprint(
-          peer.localApp.app_secret_key ?? "",
-          `postgresql://u:p@pg:5432/${APP}`,
-          "1.0.0",
-        );
-      }
-    });
-    const run = await unit.dispatch("hooks/secret-storage-relation-changed", {
-      JUJU_RELATION: "secret-storage",
-      JUJU_RELATION_ID: "secret-storage:0",
-    });
+  it("a later event: no second migration; https repo without SSH files, plaintext credentials, debug level", async () => {
+    const run = await unit.dispatch("hooks/update-status");
     expect(run.exitCode, run.stderr).toBe(0);
     expect(unit.status()).toEqual({ name: "active", message: "" });
-    expect(unit.provider.migrations).toBe(0);
+    expect(unit.provider.migrations).toBe(1);
     const env = (unit.pebble.plan().services?.[SERVICE] as ServiceSpecView | undefined)?.environment ?? {};
     expect(env).toMatchObject({ APP_GIT_REPO: "https://git.example.test/dns.git", APP_LOG_LEVEL: "debug" });
     expect(env.POSTGRESQL_DB_CONNECT_STRING).toBe(`postgresql://u:p@pg:5432/${APP}`);

@@ -66,10 +66,16 @@ describe("decideStatus", () => {
       "Database migration failed, retried on the next event: connection refused",
     ],
     [
-      "non-leader before migration",
-      { migration: "waiting-for-leader" },
-      "waiting",
-      "Waiting for the leader to migrate the database",
+      "secret option not granted (before any workload check)",
+      { sshKeySecretProblem: "grant it", pebbleReady: false },
+      "blocked",
+      "grant it",
+    ],
+    [
+      "host key trusted on first use: active, and says so",
+      { hostKeyTrust: "Trusting scanned host key of h:22 (ED25519 SHA256:x); pin it with git-known-hosts" },
+      "active",
+      "Trusting scanned host key of h:22 (ED25519 SHA256:x); pin it with git-known-hosts",
     ],
     [
       "service failed",

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 // zod's v3 API: the same validation for a third of v4's resident memory (decision 0107).
 import { z } from "zod/v3";
+import { LOG_LEVELS, type LogLevel, parseLogLevel } from "./log-level.js";
 
 /** Validated service configuration. Read from the environment once, at start-up. */
 export interface Config {
@@ -17,7 +18,7 @@ export interface Config {
   readonly gitSshKeyFile: string | undefined;
   readonly gitKnownHosts: string | undefined;
   readonly gitKnownHostsFile: string | undefined;
-  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  readonly logLevel: LogLevel;
   readonly auditRetentionDays: number;
   /** Reverse proxies (addresses/CIDRs) whose X-Forwarded-For is believed; empty: none. */
   readonly trustedProxies: readonly string[];
@@ -92,9 +93,14 @@ const schema = z.object({
   APP_LOG_LEVEL: z
     .string()
     .default("info")
-    .transform((v) => v.toLowerCase())
-    .pipe(z.enum(["fatal", "error", "warn", "warning", "info", "debug", "trace", "silent"]))
-    .transform((v) => (v === "warning" ? "warn" : v)),
+    .transform((v, ctx) => {
+      const level = parseLogLevel(v);
+      if (level === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be one of ${LOG_LEVELS.join(", ")}` });
+        return z.NEVER;
+      }
+      return level;
+    }),
   APP_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   APP_TRUSTED_PROXIES: trustedProxiesSchema,
 });

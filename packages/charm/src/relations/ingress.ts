@@ -37,3 +37,27 @@ export function parseIngressUrl(providerAppData: Record<string, string>): string
     return undefined;
   }
 }
+
+const CIDR_RE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(?:\/\d{1,3})?$/;
+
+function asCidr(address: string): string | undefined {
+  const value = address.trim();
+  if (!CIDR_RE.test(value)) return undefined;
+  if (value.includes("/")) return value;
+  return value.includes(":") ? `${value}/128` : `${value}/32`;
+}
+
+/**
+ * Where a proxy unit's requests come from, from the keys Juju itself writes into every unit's
+ * databag: `egress-subnets` (comma-separated CIDRs), else its `ingress-address`. Host names and
+ * anything else that is not an address are ignored. Pure.
+ */
+export function proxySources(unitData: Record<string, string>): string[] {
+  const egress = (unitData["egress-subnets"] ?? "")
+    .split(",")
+    .map(asCidr)
+    .filter((c): c is string => c !== undefined);
+  if (egress.length > 0) return egress;
+  const address = unitData["ingress-address"] ? asCidr(unitData["ingress-address"]) : undefined;
+  return address ? [address] : [];
+}

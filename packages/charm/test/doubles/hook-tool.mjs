@@ -200,15 +200,34 @@ const tools = {
     save();
   },
   "secret-get": () => {
-    const { flags, positional } = parseArgs(args, ["label"]);
-    const id = positional[0];
+    // secret-get [options] <ID> [key[#base64]] (--label, --peek, --refresh, --format).
+    // As juju's secretsmanager facade (getSecretContent, getConsumedRevision): an unknown ID is
+    // "not found"; a user secret the application was not granted is "permission denied"; a
+    // consumer reads the revision it tracks, the first read tracks the latest, --peek reads the
+    // latest once, --refresh reads the latest and tracks it from then on.
+    const { flags, positional } = parseArgs(args, ["label", "format", "o", "output"]);
+    const [id, keyArg] = positional;
     const secret =
       state.secrets?.[id] ??
       Object.values(state.secrets ?? {}).find((s) => s.label && s.label === flags.label);
     if (!secret) fail(`secret "${id ?? flags.label}" not found`);
-    // Guess: consumers see the tracked revision unless --refresh/--peek; the double keeps one
-    // revision per secret, which is what a refreshing consumer reads anyway.
-    out(secret.content);
+    if (secret.owner === "model" && !(secret.granted ?? []).includes(state.app)) fail("permission denied");
+    // A secret without `revisions` has one revision, `content`.
+    const latest = secret.revisions?.length ?? 1;
+    const contentOf = (rev) => (secret.revisions ? secret.revisions[rev - 1] : secret.content);
+    let revision = secret.consumedRevision;
+    if (revision === undefined || flags.refresh || flags.peek) revision = latest;
+    if (flags.refresh || secret.consumedRevision === undefined) {
+      secret.consumedRevision = latest;
+      save();
+    }
+    const content = contentOf(revision);
+    if (keyArg) {
+      const [key, encoding] = keyArg.split("#");
+      const value = content[key];
+      if (value === undefined) fail(`secret key "${key}" not found`);
+      out(encoding === "base64" ? Buffer.from(value).toString("base64") : value);
+    } else out(content);
   },
   "secret-add": () => {
     const { flags, positional } = parseArgs(args, ["label", "owner", "description"]);
@@ -239,3 +258,5 @@ const tools = {
 const handler = tools[tool];
 if (!handler) fail(`unknown hook tool ${tool}`);
 handler();
+// Read-only tools are recorded in `calls` too, so a test can tell which tools a dispatch ran.
+save();

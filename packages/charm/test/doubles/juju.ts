@@ -33,6 +33,20 @@ export interface FakeRelation {
   remoteUnits?: Record<string, Record<string, string>>;
 }
 
+/**
+ * A secret as the unit sees it. `owner: "model"` is a user secret, readable only once `granted`
+ * lists the application. `revisions` (oldest first) replaces `content` when a test needs more
+ * than one; `consumedRevision` is the revision this unit tracks (set by secret-get).
+ */
+export interface FakeSecret {
+  content: Record<string, string>;
+  label?: string;
+  owner?: string;
+  granted?: string[];
+  revisions?: Record<string, string>[];
+  consumedRevision?: number;
+}
+
 export interface FakeJujuState {
   unit: string;
   app: string;
@@ -40,7 +54,7 @@ export interface FakeJujuState {
   config: Record<string, unknown>;
   configDefaults?: Record<string, unknown>;
   relations: FakeRelation[];
-  secrets?: Record<string, { content: Record<string, string>; label?: string; owner?: string }>;
+  secrets?: Record<string, FakeSecret>;
   action?: {
     params: Record<string, unknown>;
     results?: Record<string, unknown>;

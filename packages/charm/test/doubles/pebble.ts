@@ -117,6 +117,8 @@ export class FakePebble {
   readonly fileMeta = new Map<string, FileMeta>();
   /** Services whose start fails (as a process that exits at once would). */
   readonly failingServices = new Set<string>();
+  /** Absolute paths exec cannot find (an image without them): Pebble answers 400, as for PATH misses. */
+  readonly missingExecutables = new Set<string>();
   private readonly changes = new Map<string, Change>();
   private readonly pendingExec = new Map<
     string,
@@ -525,7 +527,10 @@ export class FakePebble {
     const command = (payload.command ?? []) as string[];
     if (command.length === 0) return this.fail(400, "must specify command");
     // Pebble looks the executable up before starting; the double treats absolute paths as present.
-    if (!command[0]?.startsWith("/") && command[0] !== "ssh-keyscan") {
+    if (
+      (!command[0]?.startsWith("/") && command[0] !== "ssh-keyscan") ||
+      this.missingExecutables.has(command[0] ?? "")
+    ) {
       return this.fail(400, `cannot find executable "${command[0]}"`);
     }
     const req: ExecRequest = {
