@@ -8,6 +8,7 @@ import { generatePassword, hashPassword, verifyPassword } from "../auth/django-p
 import type { LoginRateLimiter } from "../auth/login-rate-limiter.js";
 import type { UserRow } from "../db/users-repo.js";
 import { AppError, toAppError } from "../errors.js";
+import { toResponseError } from "../http/client-errors.js";
 import { parseCookies, serializeCookie } from "./cookies.js";
 import { submittedToken, tokensEqual } from "./csrf.js";
 import { html, type SafeHtml } from "./html.js";
@@ -569,7 +570,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       next(err);
       return;
     }
-    const e = toAppError(err);
+    const e = toResponseError(err);
     if (e.status >= 500) deps.logger.error({ err, path: req.path }, "admin page failed");
     const message =
       e.status >= 500 ? "Something went wrong; the error has been logged. Please try again." : e.message;

@@ -3,7 +3,8 @@ import type { Authenticator, Principal } from "../auth/authenticator.js";
 import { parseChallengeBody } from "../challenge/challenge-request.js";
 import { canManage } from "../challenge/permission.js";
 import type { RecordStore } from "../dns/record-store.js";
-import { AppError, toAppError } from "../errors.js";
+import { AppError } from "../errors.js";
+import { toResponseError } from "./client-errors.js";
 import type { HttpMetrics } from "./metrics.js";
 
 export type ChallengeAction = "present" | "cleanup";
@@ -92,7 +93,7 @@ export function challengeRoutes(deps: {
         if (request.value !== undefined) echo.value = request.value;
         res.status(200).json(echo);
       } catch (err) {
-        failure = toAppError(err);
+        failure = toResponseError(err);
         status = failure.status;
         throw failure;
       } finally {

@@ -1,0 +1,30 @@
+import type { RequestHandler } from "express";
+import { AppError } from "../errors.js";
+
+/** C0 controls and DEL: no username has them, and PostgreSQL text cannot hold NUL at all. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * What is wrong with Basic credentials that no user could have, or undefined. Checked before
+ * authentication so such input is a 400 naming the problem, not a database error.
+ */
+export function basicCredentialsProblem(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^basic\s+(\S*)\s*$/i.exec(header);
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1] ?? "", "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  const username = colon < 0 ? decoded : decoded.slice(0, colon);
+  const password = colon < 0 ? "" : decoded.slice(colon + 1);
+  if (CONTROL.test(username))
+    return "Authorization: the Basic username contains a control character (such as NUL)";
+  if (password.includes("\u0000")) return "Authorization: the Basic password contains a NUL character";
+  return undefined;
+}
+
+export function rejectMalformedCredentials(): RequestHandler {
+  return (req, _res, next) => {
+    const problem = basicCredentialsProblem(req.get("authorization"));
+    next(problem ? new AppError("bad_request", problem, { details: { field: "authorization" } }) : undefined);
+  };
+}
