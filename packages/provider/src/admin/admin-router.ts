@@ -96,7 +96,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
   const record = (
     actor: string,
     action: string,
-    fields: { target?: string; fqdn?: string; detail: string; outcome?: string },
+    fields: { target?: string; fqdn?: string; detail: string; outcome?: string; client?: string },
   ) => deps.audit.record(adminEntry({ source: "admin-ui", actor, action, ...fields }));
 
   // `req.secure` honours X-Forwarded-Proto only from the proxies the app trusts.
@@ -207,6 +207,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
         if (!verified) deps.limiter.recordFailure(address, username);
         record(username || "(empty)", "session.login", {
           outcome: "denied",
+          client: address,
           detail: !verified
             ? "wrong username or password"
             : !user?.isActive

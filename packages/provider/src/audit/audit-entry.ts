@@ -24,11 +24,17 @@ export interface AuditEntry {
   readonly durationMs: number | null;
   /** Human-readable detail: the change made, or why a request failed. */
   readonly detail: string | null;
+  /** How many identical attempts this entry stands for (aggregated failures); 1 if absent. */
+  readonly count?: number;
+  /** The client address the request came from, where it matters (failed logins). */
+  readonly client?: string | null;
 }
 
 /** One audit record as read back. */
 export interface AuditRecord extends AuditEntry {
   readonly id: number;
+  readonly count: number;
+  readonly client: string | null;
 }
 
 /** Turns what the challenge routes report into an audit entry. */
@@ -37,7 +43,8 @@ export function challengeEntry(event: ChallengeEvent, now: Date = new Date()): A
     occurredAt: now,
     kind: "challenge",
     source: "http",
-    actor: event.username ?? null,
+    // A refused caller is named by the username it claimed, so a brute force shows whom it tried.
+    actor: event.username ?? event.claimedUsername ?? null,
     action: event.action,
     target: null,
     fqdn: event.fqdn ?? null,
@@ -46,6 +53,7 @@ export function challengeEntry(event: ChallengeEvent, now: Date = new Date()): A
     commitId: event.commit ?? null,
     durationMs: Math.round(event.durationMs * 10) / 10,
     detail: event.message ?? null,
+    client: event.client ?? null,
   };
 }
 
@@ -58,6 +66,7 @@ export function adminEntry(fields: {
   fqdn?: string | null;
   detail?: string | null;
   outcome?: string;
+  client?: string | null;
   now?: Date;
 }): AuditEntry {
   return {
@@ -73,5 +82,6 @@ export function adminEntry(fields: {
     commitId: null,
     durationMs: null,
     detail: fields.detail ?? null,
+    client: fields.client ?? null,
   };
 }

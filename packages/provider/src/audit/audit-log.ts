@@ -3,6 +3,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import type { ChallengeEvent, ChallengeObserver } from "../http/challenge-routes.js";
 import { type AuditEntry, challengeEntry } from "./audit-entry.js";
 import type { AuditFilter, AuditPage, AuditRepo } from "./audit-repo.js";
+import { FailureAggregator, isAnonymousFailure } from "./failure-aggregator.js";
 
 /** Where admin code records changes. */
 export interface AuditSink {
@@ -23,6 +24,8 @@ export interface AuditLogOptions {
   readonly maxPending?: number;
   /** Longest wait between retries while the database refuses writes. */
   readonly maxRetryDelayMs?: number;
+  /** Window within which identical anonymous failures share one row. */
+  readonly failureWindowMs?: number;
   readonly registry?: Registry;
 }
 
@@ -41,7 +44,9 @@ function clip(entry: AuditEntry): AuditEntry {
  */
 export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
   private pending: AuditEntry[] = [];
+  private readonly anonymous: FailureAggregator;
   private timer: NodeJS.Timeout | undefined;
+  private windowTimer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private failures = 0;
   private closed = false;
@@ -61,6 +66,7 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     this.batchSize = options.batchSize ?? 500;
     this.maxPending = options.maxPending ?? 50_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+    this.anonymous = new FailureAggregator(options.failureWindowMs);
     if (options.registry) {
       const registers = [options.registry];
       const self = this;
@@ -98,7 +104,17 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
       this.spill([entry], "audit log already closed");
       return;
     }
-    this.pending.push(clip(entry));
+    if (isAnonymousFailure(entry)) {
+      this.anonymous.add(clip(entry), Date.now());
+      this.scheduleWindowEnd();
+      return;
+    }
+    this.enqueue(entry);
+  }
+
+  private enqueue(...entries: AuditEntry[]): void {
+    if (entries.length === 0) return;
+    for (const entry of entries) this.pending.push(clip(entry));
     if (this.pending.length > this.maxPending) {
       this.spill(this.pending.splice(0, this.pending.length - this.maxPending), "audit queue full");
     }
@@ -116,8 +132,12 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     await this.inFlight;
   }
 
-  /** Reads records; entries this process still holds are written first. */
+  /**
+   * Reads records; entries this process still holds are written first, counted failures of the
+   * current window included (later failures in that window then start a new row).
+   */
   async query(filter: AuditFilter, page: { limit: number; offset: number }): Promise<AuditPage> {
+    this.enqueue(...this.anonymous.take());
     await this.flush();
     return this.repo.query(filter, page);
   }
@@ -127,6 +147,9 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    this.windowTimer = undefined;
+    this.pending.push(...this.anonymous.take());
     await this.flush();
     if (this.pending.length > 0) {
       this.spill(this.pending, "audit entries unwritten at shutdown");
@@ -156,6 +179,23 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
         this.failures = 0;
       }
     }
+  }
+
+  /** Moves the counted failures of a finished window to the write queue when it ends. */
+  private scheduleWindowEnd(): void {
+    if (this.windowTimer) return;
+    const end = this.anonymous.nextWindowEnd();
+    if (end === undefined) return;
+    this.windowTimer = setTimeout(
+      () => {
+        this.windowTimer = undefined;
+        if (this.closed) return;
+        this.enqueue(...this.anonymous.take(Date.now()));
+        this.scheduleWindowEnd();
+      },
+      Math.max(0, end - Date.now()),
+    );
+    this.windowTimer.unref();
   }
 
   private retryDelay(): number {

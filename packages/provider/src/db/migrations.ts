@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import { adminSessionMigration } from "../admin/session-migration.js";
+import { auditCountMigration } from "../audit/audit-count-migration.js";
 import { auditLogMigration } from "../audit/audit-migration.js";
 
 /**
@@ -86,7 +87,12 @@ async function adoptPreAccessLevelSchema(knex: Knex): Promise<void> {
   }
 }
 
-export const MIGRATIONS: Migration[] = [djangoSchema, auditLogMigration, adminSessionMigration];
+export const MIGRATIONS: Migration[] = [
+  djangoSchema,
+  auditLogMigration,
+  adminSessionMigration,
+  auditCountMigration,
+];
 
 class InCodeMigrationSource implements Knex.MigrationSource<Migration> {
   constructor(private readonly migrations: readonly Migration[]) {}

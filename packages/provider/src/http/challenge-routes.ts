@@ -5,6 +5,7 @@ import { canManage } from "../challenge/permission.js";
 import type { RecordStore } from "../dns/record-store.js";
 import { AppError } from "../errors.js";
 import { toResponseError } from "./client-errors.js";
+import { basicUsername } from "./credential-hygiene.js";
 import type { HttpMetrics } from "./metrics.js";
 
 export type ChallengeAction = "present" | "cleanup";
@@ -13,6 +14,10 @@ export type ChallengeAction = "present" | "cleanup";
 export interface ChallengeEvent {
   readonly action: ChallengeAction;
   readonly username: string | undefined;
+  /** The Basic username a refused caller claimed (unverified). */
+  readonly claimedUsername?: string | undefined;
+  /** The caller's address. */
+  readonly client?: string | undefined;
   readonly userId: number | undefined;
   readonly fqdn: string | undefined;
   readonly outcome: "ok" | "denied" | "invalid" | "unauthenticated" | "failed";
@@ -102,6 +107,8 @@ export function challengeRoutes(deps: {
         const event: ChallengeEvent = {
           action,
           username: principal?.user.username,
+          claimedUsername: principal ? undefined : basicUsername(req.get("authorization")),
+          client: req.ip,
           userId: principal?.user.id,
           fqdn,
           outcome,

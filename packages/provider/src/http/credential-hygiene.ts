@@ -10,18 +10,31 @@ const hasControl = (s: string): boolean => {
   return false;
 };
 
-/**
- * What is wrong with Basic credentials that no user could have, or undefined. Checked before
- * authentication so such input is a 400 naming the problem, not a database error.
- */
-export function basicCredentialsProblem(header: string | undefined): string | undefined {
+function decodeBasic(header: string | undefined): { username: string; password: string } | undefined {
   if (!header) return undefined;
   const m = /^basic\s+(\S*)\s*$/i.exec(header);
   if (!m) return undefined;
   const decoded = Buffer.from(m[1] ?? "", "base64").toString("utf8");
   const colon = decoded.indexOf(":");
-  const username = colon < 0 ? decoded : decoded.slice(0, colon);
-  const password = colon < 0 ? "" : decoded.slice(colon + 1);
+  return colon < 0
+    ? { username: decoded, password: "" }
+    : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** The username in a Basic Authorization header (unverified, at most 150 characters), if any. */
+export function basicUsername(header: string | undefined): string | undefined {
+  const creds = decodeBasic(header);
+  return creds && creds.username !== "" ? creds.username.slice(0, 150) : undefined;
+}
+
+/**
+ * What is wrong with Basic credentials that no user could have, or undefined. Checked before
+ * authentication so such input is a 400 naming the problem, not a database error.
+ */
+export function basicCredentialsProblem(header: string | undefined): string | undefined {
+  const creds = decodeBasic(header);
+  if (!creds) return undefined;
+  const { username, password } = creds;
   if (hasControl(username))
     return "Authorization: the Basic username contains a control character (such as NUL)";
   if (password.includes("\u0000")) return "Authorization: the Basic password contains a NUL character";
