@@ -96,7 +96,14 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
   const record = (
     actor: string,
     action: string,
-    fields: { target?: string; fqdn?: string; detail: string; outcome?: string; client?: string },
+    fields: {
+      target?: string;
+      fqdn?: string;
+      detail: string;
+      outcome?: string;
+      status?: number;
+      client?: string;
+    },
   ) => deps.audit.record(adminEntry({ source: "admin-ui", actor, action, ...fields }));
 
   // `req.secure` honours X-Forwarded-Proto only from the proxies the app trusts.
@@ -190,6 +197,13 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       const address = req.ip ?? "unknown";
       const decision = deps.limiter.check(address, username);
       if (!decision.allowed) {
+        // Counted with the other refused logins (docs/decisions/0711), so a brute force stays visible.
+        record(username || "(empty)", "session.login", {
+          outcome: "denied",
+          status: 429,
+          client: address,
+          detail: "too many failed logins",
+        });
         res.setHeader("Retry-After", String(decision.retryAfterSeconds));
         loginForm(req, res, 429, {
           ...view,
@@ -207,6 +221,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
         if (!verified) deps.limiter.recordFailure(address, username);
         record(username || "(empty)", "session.login", {
           outcome: "denied",
+          status: 401,
           client: address,
           detail: !verified
             ? "wrong username or password"

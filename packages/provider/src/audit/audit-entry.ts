@@ -66,6 +66,8 @@ export function adminEntry(fields: {
   fqdn?: string | null;
   detail?: string | null;
   outcome?: string;
+  /** The HTTP status of a refused login (401, 429). */
+  status?: number | null;
   client?: string | null;
   now?: Date;
 }): AuditEntry {
@@ -78,7 +80,7 @@ export function adminEntry(fields: {
     target: fields.target ?? null,
     fqdn: fields.fqdn ?? null,
     outcome: fields.outcome ?? "ok",
-    status: null,
+    status: fields.status ?? null,
     commitId: null,
     durationMs: null,
     detail: fields.detail ?? null,

@@ -122,8 +122,16 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     else this.schedule(this.flushIntervalMs);
   }
 
-  /** Writes everything queued so far (best effort: failures are logged and retried later). */
+  /**
+   * Writes everything held so far, the counted failures of the current window included (a later
+   * failure in that window then starts a new row). Best effort: failures are logged and retried.
+   */
   async flush(): Promise<void> {
+    this.enqueue(...this.anonymous.take());
+    await this.writeQueued();
+  }
+
+  private async writeQueued(): Promise<void> {
     while (this.inFlight) await this.inFlight;
     if (this.pending.length === 0) return;
     this.inFlight = this.writeAll().finally(() => {
@@ -132,12 +140,8 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     await this.inFlight;
   }
 
-  /**
-   * Reads records; entries this process still holds are written first, counted failures of the
-   * current window included (later failures in that window then start a new row).
-   */
+  /** Reads records; entries this process still holds are written first. */
   async query(filter: AuditFilter, page: { limit: number; offset: number }): Promise<AuditPage> {
-    this.enqueue(...this.anonymous.take());
     await this.flush();
     return this.repo.query(filter, page);
   }
@@ -207,7 +211,7 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flush();
+      void this.writeQueued();
     }, delayMs);
     // A pending audit write must not keep a finished process alive; close() writes the rest.
     this.timer.unref();

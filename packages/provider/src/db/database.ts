@@ -4,6 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import knexFactory, { type Knex } from "knex";
+import { tightenTree } from "../file-modes.js";
 
 /** An open database: PostgreSQL, or the embedded PGlite reached over its local socket. */
 export interface Database {
@@ -78,6 +79,8 @@ function pgliteKnex(socketDir: string, pool: number): Knex {
   });
 }
 
+const PGLITE_TIGHTEN_INTERVAL_MS = 60_000;
+
 async function openEmbedded(dataDir: string, role: "server" | "client"): Promise<Database> {
   const socketDir = embeddedSocketDir(dataDir);
   const socketPath = path.join(socketDir, ".s.PGSQL.5432");
@@ -104,6 +107,14 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
   const db = await PGlite.create(pgdata);
+  // PGlite's virtual file system sets file modes itself (0666), ignoring the process umask. The
+  // data dir is 0700, so no other user can reach them; still, they are tightened after opening,
+  // every minute while open, and after closing, so the files at rest are 0600 too.
+  await tightenTree(pgdata);
+  const tightening = setInterval(() => {
+    tightenTree(pgdata).catch(() => {});
+  }, PGLITE_TIGHTEN_INTERVAL_MS);
+  tightening.unref();
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 32 });
   await server.start();
   const knex = pgliteKnex(socketDir, 1);
@@ -113,8 +124,10 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
     description: `embedded PGlite ${pgdata}`,
     close: async () => {
       await knex.destroy();
+      clearInterval(tightening);
       await server.stop();
       await db.close();
+      await tightenTree(pgdata);
       await rm(socketPath, { force: true });
     },
   };
