@@ -17,6 +17,7 @@ import { errorMiddleware } from "./http/error-middleware.js";
 import { createMetrics, type HttpMetrics } from "./http/metrics.js";
 import { opsRoutes } from "./http/ops-routes.js";
 import { requestLog } from "./http/request-log.js";
+import { securityHeaders } from "./http/security-headers.js";
 
 export interface AppDeps {
   readonly db: Database;
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): App {
     next();
   });
   app.use(requestLog(deps.logger, metrics));
+  app.use(securityHeaders());
   app.use(refuseCrossSite(deps.publicUrl));
   app.use(rejectMalformedCredentials());
   // The hot path first: every router a request passes costs it allocations.

@@ -106,6 +106,16 @@ describe("cross-site browser requests", () => {
       body: `csrf_token=tok&username=root&password=${encodeURIComponent(ADMIN.password)}`,
     });
     expect(ownPage.status, ownPage.body).toBe(303);
+    // The admin pages keep their CSRF tokens and browser hardening headers.
+    const page = await loopbackRequest(`${t.svc.url}/admin/login`);
+    expect(page.body).toContain('name="csrf_token"');
+    expect(page.headers["content-security-policy"]).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+    expect(page.headers).toMatchObject({
+      "x-frame-options": "DENY",
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "same-origin",
+      "cache-control": "no-store",
+    });
     // Reading is not refused: a cross-site GET changes nothing.
     const get = await loopbackRequest(`${t.svc.url}/healthz`, {
       headers: { "sec-fetch-site": "cross-site" },
