@@ -30,7 +30,7 @@ export interface AppDeps {
   readonly limiter?: LoginRateLimiter;
   /** Audit trail: records every challenge and admin API change, serves /api/v1/audit/. */
   readonly audit?: AuditLog;
-  /** APP_BASE_URL: its origin counts as the service's own when checking cross-site requests. */
+  /** APP_BASE_URL: its host counts as the service's own when checking cross-site requests. */
   readonly publicUrl?: string | undefined;
   /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
   readonly extraRouters?: readonly { path: string; router: express.Router }[];
