@@ -12,10 +12,13 @@ import type { RecordStore } from "./dns/record-store.js";
 import { AppError } from "./errors.js";
 import { adminRoutes } from "./http/admin-routes.js";
 import { type ChallengeObserver, challengeRoutes } from "./http/challenge-routes.js";
+import { rejectMalformedCredentials } from "./http/credential-hygiene.js";
+import { refuseCrossSite } from "./http/cross-site.js";
 import { errorMiddleware } from "./http/error-middleware.js";
 import { createMetrics, type HttpMetrics } from "./http/metrics.js";
 import { opsRoutes } from "./http/ops-routes.js";
 import { requestLog } from "./http/request-log.js";
+import { securityHeaders } from "./http/security-headers.js";
 
 export interface AppDeps {
   readonly db: Database;
@@ -34,6 +37,8 @@ export interface AppDeps {
   readonly trustedProxies?: readonly string[];
   /** Audit trail: records every challenge and admin API change, serves /api/v1/audit/. */
   readonly audit?: AuditLog;
+  /** APP_BASE_URL: its host counts as the service's own when checking cross-site requests. */
+  readonly publicUrl?: string | undefined;
   /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
   readonly extraRouters?: readonly { path: string; router: express.Router }[];
 }
@@ -75,6 +80,9 @@ export function createApp(deps: AppDeps): App {
     next();
   });
   app.use(requestLog(deps.logger, metrics));
+  app.use(securityHeaders());
+  app.use(refuseCrossSite(deps.publicUrl));
+  app.use(rejectMalformedCredentials());
   // The hot path first: every router a request passes costs it allocations.
   const observers = [...(deps.observers ?? []), ...(deps.audit ? [deps.audit] : [])];
   app.use(challengeRoutes({ authenticator, store: deps.store, metrics, observers }));

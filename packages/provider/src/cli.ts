@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
 import { AppError } from "./errors.js";
+import { restrictFileCreation } from "./file-modes.js";
 
 /** Opens the database the service uses (or the running service's embedded one) for one command. */
 async function withAccounts<T>(fn: (accounts: Accounts) => Promise<T>): Promise<T> {
@@ -139,6 +140,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Every command may create files under APP_DATA_DIR (PGlite, keys): none readable by others.
+  restrictFileCreation();
   const program = buildProgram().exitOverride();
   try {
     await program.parseAsync(argv);

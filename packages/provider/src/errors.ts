@@ -11,6 +11,8 @@ export const STATUS_BY_CODE = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   zone_not_configured: 422,
   too_many_requests: 429,
   internal: 500,

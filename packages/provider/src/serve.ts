@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { Accounts } from "./accounts.js";
 import { startAdminServices } from "./admin/admin-wiring.js";
@@ -9,7 +10,9 @@ import { type DemoCredentials, ensureDemoUser } from "./dev-demo.js";
 import { createAdvisoryLock } from "./dns/advisory-lock.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
+import { restrictFileCreation, tightenTree } from "./file-modes.js";
 import { createMetrics } from "./http/metrics.js";
+import { createLimitedServer } from "./http/server-limits.js";
 import { createLogger } from "./logger.js";
 import { devSecretKey } from "./secret-key.js";
 
@@ -52,6 +55,16 @@ function banner(url: string, repo: string, db: string, demo: DemoCredentials | u
 /** Starts the service; resolves once it listens. SIGTERM/SIGINT drain and exit. */
 export async function serve(config: Config, options: ServeOptions): Promise<RunningService> {
   const logger = createLogger(config.logLevel);
+  // Before anything touches the data directory: keys, database and clone are private to this user.
+  restrictFileCreation();
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const tightened = await tightenTree(config.dataDir);
+  if (tightened.length > 0) {
+    logger.warn(
+      { dataDir: config.dataDir, count: tightened.length, examples: tightened.slice(0, 5) },
+      "APP_DATA_DIR had files readable by other users: removed group and other permissions",
+    );
+  }
   const secretKey = config.secretKey ?? (options.dev ? await devSecretKey(config.dataDir) : undefined);
   if (!secretKey)
     throw new ConfigError(["APP_SECRET_KEY: required (at least 16 characters) outside `serve --dev`"]);
@@ -100,9 +113,11 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       logins,
       extraRouters,
       trustedProxies: config.trustedProxies,
+      publicUrl: config.baseUrl,
     });
     const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
-    const server = app.express.listen(config.port, host);
+    const server = createLimitedServer(app.express);
+    server.listen(config.port, host);
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);

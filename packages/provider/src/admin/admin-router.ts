@@ -8,6 +8,7 @@ import { generatePassword, hashPassword } from "../auth/django-password.js";
 import type { LoginResult, PasswordLogin } from "../auth/password-login.js";
 import type { UserRow } from "../db/users-repo.js";
 import { AppError, toAppError } from "../errors.js";
+import { toResponseError } from "../http/client-errors.js";
 import { parseCookies, serializeCookie } from "./cookies.js";
 import { submittedToken, tokensEqual } from "./csrf.js";
 import { html, type SafeHtml } from "./html.js";
@@ -89,7 +90,14 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
   const record = (
     actor: string,
     action: string,
-    fields: { target?: string; fqdn?: string; detail: string; outcome?: string },
+    fields: {
+      target?: string;
+      fqdn?: string;
+      detail: string;
+      outcome?: string;
+      status?: number;
+      client?: string;
+    },
   ) => deps.audit.record(adminEntry({ source: "admin-ui", actor, action, ...fields }));
 
   // `req.secure` honours X-Forwarded-Proto only from the proxies the app trusts.
@@ -188,6 +196,13 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       } catch (err) {
         const retryAfter = err instanceof AppError ? err.details?.retryAfter : undefined;
         if (!(err instanceof AppError) || err.code !== "too_many_requests" || !retryAfter) throw err;
+        // Counted with the other refused logins (docs/decisions/0711), so a brute force stays visible.
+        record(view.username || "(empty)", "session.login", {
+          outcome: "denied",
+          status: 429,
+          client: address,
+          detail: "too many failed logins",
+        });
         res.setHeader("Retry-After", retryAfter);
         loginForm(req, res, 429, { ...view, error: err.message });
         return;
@@ -196,6 +211,8 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       if (!user?.isStaff) {
         record(view.username || "(empty)", "session.login", {
           outcome: "denied",
+          status: 401,
+          client: address,
           detail: result.ok
             ? "not a staff account"
             : result.reason === "inactive"
@@ -558,7 +575,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       next(err);
       return;
     }
-    const e = toAppError(err);
+    const e = toResponseError(err);
     if (e.status >= 500) deps.logger.error({ err, path: req.path }, "admin page failed");
     const message =
       e.status >= 500 ? "Something went wrong; the error has been logged. Please try again." : e.message;

@@ -62,6 +62,8 @@ export const auditJson = (r: AuditRecord) => ({
   commit_id: r.commitId,
   duration_ms: r.durationMs,
   detail: r.detail,
+  count: r.count,
+  client: r.client,
 });
 
 function pageUrl(req: Request, page: number): string {

@@ -24,11 +24,17 @@ export interface AuditEntry {
   readonly durationMs: number | null;
   /** Human-readable detail: the change made, or why a request failed. */
   readonly detail: string | null;
+  /** How many identical attempts this entry stands for (aggregated failures); 1 if absent. */
+  readonly count?: number;
+  /** The client address the request came from, where it matters (failed logins). */
+  readonly client?: string | null;
 }
 
 /** One audit record as read back. */
 export interface AuditRecord extends AuditEntry {
   readonly id: number;
+  readonly count: number;
+  readonly client: string | null;
 }
 
 /** Turns what the challenge routes report into an audit entry. */
@@ -37,7 +43,8 @@ export function challengeEntry(event: ChallengeEvent, now: Date = new Date()): A
     occurredAt: now,
     kind: "challenge",
     source: "http",
-    actor: event.username ?? null,
+    // A refused caller is named by the username it claimed, so a brute force shows whom it tried.
+    actor: event.username ?? event.claimedUsername ?? null,
     action: event.action,
     target: null,
     fqdn: event.fqdn ?? null,
@@ -46,6 +53,7 @@ export function challengeEntry(event: ChallengeEvent, now: Date = new Date()): A
     commitId: event.commit ?? null,
     durationMs: Math.round(event.durationMs * 10) / 10,
     detail: event.message ?? null,
+    client: event.client ?? null,
   };
 }
 
@@ -58,6 +66,9 @@ export function adminEntry(fields: {
   fqdn?: string | null;
   detail?: string | null;
   outcome?: string;
+  /** The HTTP status of a refused login (401, 429). */
+  status?: number | null;
+  client?: string | null;
   now?: Date;
 }): AuditEntry {
   return {
@@ -69,9 +80,10 @@ export function adminEntry(fields: {
     target: fields.target ?? null,
     fqdn: fields.fqdn ?? null,
     outcome: fields.outcome ?? "ok",
-    status: null,
+    status: fields.status ?? null,
     commitId: null,
     durationMs: null,
     detail: fields.detail ?? null,
+    client: fields.client ?? null,
   };
 }

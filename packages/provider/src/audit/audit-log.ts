@@ -3,6 +3,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import type { ChallengeEvent, ChallengeObserver } from "../http/challenge-routes.js";
 import { type AuditEntry, challengeEntry } from "./audit-entry.js";
 import type { AuditFilter, AuditPage, AuditRepo } from "./audit-repo.js";
+import { FailureAggregator, isAnonymousFailure } from "./failure-aggregator.js";
 
 /** Where admin code records changes. */
 export interface AuditSink {
@@ -23,6 +24,8 @@ export interface AuditLogOptions {
   readonly maxPending?: number;
   /** Longest wait between retries while the database refuses writes. */
   readonly maxRetryDelayMs?: number;
+  /** Window within which identical anonymous failures share one row. */
+  readonly failureWindowMs?: number;
   readonly registry?: Registry;
 }
 
@@ -41,7 +44,9 @@ function clip(entry: AuditEntry): AuditEntry {
  */
 export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
   private pending: AuditEntry[] = [];
+  private readonly anonymous: FailureAggregator;
   private timer: NodeJS.Timeout | undefined;
+  private windowTimer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private failures = 0;
   private closed = false;
@@ -61,6 +66,7 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     this.batchSize = options.batchSize ?? 500;
     this.maxPending = options.maxPending ?? 50_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+    this.anonymous = new FailureAggregator(options.failureWindowMs);
     if (options.registry) {
       const registers = [options.registry];
       const self = this;
@@ -98,7 +104,17 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
       this.spill([entry], "audit log already closed");
       return;
     }
-    this.pending.push(clip(entry));
+    if (isAnonymousFailure(entry)) {
+      this.anonymous.add(clip(entry), Date.now());
+      this.scheduleWindowEnd();
+      return;
+    }
+    this.enqueue(entry);
+  }
+
+  private enqueue(...entries: AuditEntry[]): void {
+    if (entries.length === 0) return;
+    for (const entry of entries) this.pending.push(clip(entry));
     if (this.pending.length > this.maxPending) {
       this.spill(this.pending.splice(0, this.pending.length - this.maxPending), "audit queue full");
     }
@@ -106,8 +122,16 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     else this.schedule(this.flushIntervalMs);
   }
 
-  /** Writes everything queued so far (best effort: failures are logged and retried later). */
+  /**
+   * Writes everything held so far, the counted failures of the current window included (a later
+   * failure in that window then starts a new row). Best effort: failures are logged and retried.
+   */
   async flush(): Promise<void> {
+    this.enqueue(...this.anonymous.take());
+    await this.writeQueued();
+  }
+
+  private async writeQueued(): Promise<void> {
     while (this.inFlight) await this.inFlight;
     if (this.pending.length === 0) return;
     this.inFlight = this.writeAll().finally(() => {
@@ -127,6 +151,9 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    this.windowTimer = undefined;
+    this.pending.push(...this.anonymous.take());
     await this.flush();
     if (this.pending.length > 0) {
       this.spill(this.pending, "audit entries unwritten at shutdown");
@@ -158,6 +185,23 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     }
   }
 
+  /** Moves the counted failures of a finished window to the write queue when it ends. */
+  private scheduleWindowEnd(): void {
+    if (this.windowTimer) return;
+    const end = this.anonymous.nextWindowEnd();
+    if (end === undefined) return;
+    this.windowTimer = setTimeout(
+      () => {
+        this.windowTimer = undefined;
+        if (this.closed) return;
+        this.enqueue(...this.anonymous.take(Date.now()));
+        this.scheduleWindowEnd();
+      },
+      Math.max(0, end - Date.now()),
+    );
+    this.windowTimer.unref();
+  }
+
   private retryDelay(): number {
     return Math.min(this.maxRetryDelayMs, this.flushIntervalMs * 2 ** Math.min(this.failures, 16));
   }
@@ -167,7 +211,7 @@ export class AuditLog implements ChallengeObserver, AuditSink, AuditReader {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flush();
+      void this.writeQueued();
     }, delayMs);
     // A pending audit write must not keep a finished process alive; close() writes the rest.
     this.timer.unref();

@@ -34,6 +34,8 @@ interface RawRecord {
   commit_id: string | null;
   duration_ms: number | null;
   detail: string | null;
+  count: number | null;
+  client: string | null;
 }
 
 const toRecord = (r: RawRecord): AuditRecord => ({
@@ -50,6 +52,8 @@ const toRecord = (r: RawRecord): AuditRecord => ({
   commitId: r.commit_id,
   durationMs: r.duration_ms,
   detail: r.detail,
+  count: r.count ?? 1,
+  client: r.client,
 });
 
 const toRow = (e: AuditEntry) => ({
@@ -65,9 +69,11 @@ const toRow = (e: AuditEntry) => ({
   commit_id: e.commitId,
   duration_ms: e.durationMs,
   detail: e.detail,
+  count: e.count ?? 1,
+  client: e.client ?? null,
 });
 
-/** Rows per INSERT statement: well below PostgreSQL's 65535 bind parameters (12 per row). */
+/** Rows per INSERT statement: well below PostgreSQL's 65535 bind parameters (14 per row). */
 const INSERT_CHUNK = 500;
 
 export class AuditRepo {

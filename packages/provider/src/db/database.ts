@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import knexFactory, { type Knex } from "knex";
+import { tightenTree } from "../file-modes.js";
 
 /** An open database: PostgreSQL, or the embedded PGlite reached over its local socket. */
 export interface Database {
@@ -105,6 +106,8 @@ async function initEmbeddedCluster(pgdata: string): Promise<void> {
   await promisify(execFile)(process.execPath, ["--input-type=module", "-e", code, module, pgdata]);
 }
 
+const PGLITE_TIGHTEN_INTERVAL_MS = 60_000;
+
 async function openEmbedded(dataDir: string, role: "server" | "client"): Promise<Database> {
   const socketDir = embeddedSocketDir(dataDir);
   const socketPath = path.join(socketDir, ".s.PGSQL.5432");
@@ -132,6 +135,14 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
   await initEmbeddedCluster(pgdata);
   const db = await PGlite.create(pgdata, { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
+  // PGlite's virtual file system sets file modes itself (0666), ignoring the process umask. The
+  // data dir is 0700, so no other user can reach them; still, they are tightened after opening,
+  // every minute while open, and after closing, so the files at rest are 0600 too.
+  await tightenTree(pgdata);
+  const tightening = setInterval(() => {
+    tightenTree(pgdata).catch(() => {});
+  }, PGLITE_TIGHTEN_INTERVAL_MS);
+  tightening.unref();
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 32 });
   await server.start();
   const knex = pgliteKnex(socketDir, 1);
@@ -141,8 +152,10 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
     description: `embedded PGlite ${pgdata}`,
     close: async () => {
       await knex.destroy();
+      clearInterval(tightening);
       await server.stop();
       await db.close();
+      await tightenTree(pgdata);
       await rm(socketPath, { force: true });
     },
   };

@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import { adminSessionMigration } from "../admin/session-migration.js";
+import { auditCountMigration } from "../audit/audit-count-migration.js";
 import { auditLogMigration } from "../audit/audit-migration.js";
 import { usedRefreshTokensMigration } from "../auth/used-refresh-tokens.js";
 
@@ -92,6 +93,7 @@ export const MIGRATIONS: Migration[] = [
   auditLogMigration,
   adminSessionMigration,
   usedRefreshTokensMigration,
+  auditCountMigration,
 ];
 
 class InCodeMigrationSource implements Knex.MigrationSource<Migration> {

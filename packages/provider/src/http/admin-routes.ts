@@ -200,7 +200,16 @@ export function adminRoutes(deps: {
   const updateUser = (partial: boolean) =>
     wrap(async (req, res) => {
       const b = body(partial ? userUpdate : userCreate.extend({ is_active: z.boolean().optional() }), req);
-      const user = await accounts.users.update(idParam(req), {
+      const id = idParam(req);
+      if (b.username !== undefined) {
+        const holder = await accounts.users.findByUsername(b.username);
+        if (holder && holder.id !== id) {
+          throw new AppError("bad_request", "A user with that username already exists.", {
+            details: { field: "username" },
+          });
+        }
+      }
+      const user = await accounts.users.update(id, {
         ...(b.username !== undefined ? { username: b.username } : {}),
         ...(b.password !== undefined ? { password: await hashPassword(b.password) } : {}),
         ...(b.email !== undefined ? { email: b.email } : {}),
@@ -250,7 +259,14 @@ export function adminRoutes(deps: {
   );
   const updateDomain = wrap(async (req, res) => {
     const fqdn = grantDomain(body(domainCreate, req).fqdn);
-    const d = await accounts.grants.updateDomain(idParam(req), fqdn);
+    const id = idParam(req);
+    const holder = await accounts.grants.findDomain(fqdn);
+    if (holder && holder.id !== id) {
+      throw new AppError("bad_request", "domain with this fqdn already exists.", {
+        details: { field: "fqdn" },
+      });
+    }
+    const d = await accounts.grants.updateDomain(id, fqdn);
     if (!d) throw new AppError("not_found", "Not found");
     res.json(d);
   });

@@ -3,7 +3,9 @@ import type { Authenticator, Principal } from "../auth/authenticator.js";
 import { parseChallengeBody } from "../challenge/challenge-request.js";
 import { canManage } from "../challenge/permission.js";
 import type { RecordStore } from "../dns/record-store.js";
-import { AppError, toAppError } from "../errors.js";
+import { AppError } from "../errors.js";
+import { toResponseError } from "./client-errors.js";
+import { basicUsername } from "./credential-hygiene.js";
 import type { HttpMetrics } from "./metrics.js";
 
 export type ChallengeAction = "present" | "cleanup";
@@ -12,6 +14,10 @@ export type ChallengeAction = "present" | "cleanup";
 export interface ChallengeEvent {
   readonly action: ChallengeAction;
   readonly username: string | undefined;
+  /** The Basic username a refused caller claimed (unverified). */
+  readonly claimedUsername?: string | undefined;
+  /** The caller's address. */
+  readonly client?: string | undefined;
   readonly userId: number | undefined;
   readonly fqdn: string | undefined;
   readonly outcome: "ok" | "denied" | "invalid" | "unauthenticated" | "failed";
@@ -92,7 +98,7 @@ export function challengeRoutes(deps: {
         if (request.value !== undefined) echo.value = request.value;
         res.status(200).json(echo);
       } catch (err) {
-        failure = toAppError(err);
+        failure = toResponseError(err);
         status = failure.status;
         throw failure;
       } finally {
@@ -101,6 +107,8 @@ export function challengeRoutes(deps: {
         const event: ChallengeEvent = {
           action,
           username: principal?.user.username,
+          claimedUsername: principal ? undefined : basicUsername(req.get("authorization")),
+          client: req.ip,
           userId: principal?.user.id,
           fqdn,
           outcome,

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { REALM } from "../auth/authenticator.js";
-import { type AppError, toAppError } from "../errors.js";
+import type { AppError } from "../errors.js";
+import { toResponseError } from "./client-errors.js";
 
 export function sendError(res: Response, err: AppError): void {
   if (err.code === "unauthorized")
@@ -20,13 +21,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    // Body-parser errors carry a status and a type.
-    const parseError = err as { type?: string; status?: number };
-    if (parseError.type === "entity.too.large") {
-      res.status(413).json({ error: "bad_request", message: "Request body too large" });
-      return;
-    }
-    const appError = toAppError(err);
+    const appError = toResponseError(err);
     if (appError.status >= 500) logger.error({ err }, appError.message);
     sendError(res, appError);
   };

@@ -83,13 +83,15 @@ describe.each(DATABASE_KINDS)("audit trail and /api/v1/audit/ on %s", (kind) => 
       commit_id: null,
       detail: "The user plain does not have permission to manage _acme-challenge.example.org",
     });
-    // A refused login is recorded without a user: the name was never proven.
-    expect(unauth).toMatchObject({ actor: null, outcome: "unauthenticated", status: 401 });
+    // A refused login is recorded under the name it claimed (outcome "unauthenticated" says the
+    // name was never proven), with the client address and how many such attempts it stands for.
+    expect(unauth).toMatchObject({ actor: "plain", outcome: "unauthenticated", status: 401, count: 1 });
+    expect(unauth?.client).toEqual(expect.any(String));
     expect(JSON.stringify(page)).not.toContain("wrong");
   });
 
   it("filters by user, by domain (and every name below it), by action and by outcome", async () => {
-    expect((await audit("kind=challenge&user=plain")).count).toBe(4);
+    expect((await audit("kind=challenge&user=plain")).count).toBe(5);
     expect((await audit("kind=challenge&user=nobody")).count).toBe(0);
     const byDomain = await audit("kind=challenge&fqdn=www.example.com.");
     expect(byDomain.results.map((r) => r.action)).toEqual(["cleanup", "present"]);

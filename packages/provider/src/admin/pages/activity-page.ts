@@ -34,13 +34,20 @@ function outcomeBadge(r: AuditRecord): SafeHtml {
   return html`<span class="badge ${cls}">${r.outcome}${r.status !== null ? ` (${r.status})` : ""}</span>`;
 }
 
+/** "× 37 attempts from 192.0.2.7" for a row that stands for counted failures. */
+function attempts(r: AuditRecord): SafeHtml | string {
+  if (r.count <= 1 && r.client === null) return "";
+  const times = r.count > 1 ? `× ${r.count} attempts` : "1 attempt";
+  return html`<div class="hint attempts">${times}${r.client ? ` from ${r.client}` : ""}</div>`;
+}
+
 function challengeRow(r: AuditRecord): SafeHtml {
   return html`<tr>
   <td data-label="Time">${utcTime(r.occurredAt)}</td>
   <td data-label="User">${r.actor ?? html`<span class="hint">unknown</span>`}</td>
   <td data-label="FQDN" class="mono">${r.fqdn ?? "—"}</td>
   <td data-label="Action">${r.action}</td>
-  <td data-label="Result">${outcomeBadge(r)}${r.detail ? html`<div class="hint">${r.detail}</div>` : ""}</td>
+  <td data-label="Result">${outcomeBadge(r)}${attempts(r)}${r.detail ? html`<div class="hint">${r.detail}</div>` : ""}</td>
   <td data-label="Duration">${r.durationMs === null ? "—" : `${Math.round(r.durationMs)} ms`}</td>
   <td data-label="Commit" class="mono">${r.commitId ? html`<span title="${r.commitId}">${r.commitId.slice(0, 10)}</span>` : "—"}</td>
 </tr>`;
@@ -50,7 +57,7 @@ function adminRow(r: AuditRecord): SafeHtml {
   return html`<tr>
   <td data-label="Time">${utcTime(r.occurredAt)}</td>
   <td data-label="Who">${r.actor ?? "—"}</td>
-  <td data-label="What">${r.action}${r.outcome !== "ok" ? html` ${outcomeBadge(r)}` : ""}</td>
+  <td data-label="What">${r.action}${r.outcome !== "ok" ? html` ${outcomeBadge(r)}` : ""}${attempts(r)}</td>
   <td data-label="Detail">${r.detail ?? ""}</td>
   <td data-label="Via">${r.source}</td>
 </tr>`;
