@@ -10,8 +10,10 @@ import { LruMap } from "./lru-map.js";
  * - per client address across usernames (password spraying): ADDRESS_FAILURES_PER_WINDOW failures
  *   in ADDRESS_WINDOW_MS close the address for every username until the oldest leaves the window.
  *
- * An attempt is reserved synchronously by `begin`, before the caller awaits the KDF: concurrent
- * attempts count as failures until they settle, so a burst cannot outrun the limits. Both tables
+ * An attempt is reserved synchronously by `begin`, right before the caller starts the KDF:
+ * concurrent attempts count as failures until they settle, so a burst cannot outrun the limits.
+ * Only passwords that must be verified are attempts; the caller answers a credential it already
+ * verified from its cache without one, so a busy client is never throttled by its own traffic. Both tables
  * are LRU maps with a maximum size, because addresses and usernames are chosen by the client.
  */
 export const PAIR_FREE_FAILURES = 5;
@@ -86,6 +88,25 @@ export class LoginRateLimiter {
     this.settings = { ...DEFAULT_LIMITER_SETTINGS, ...settings };
     this.pairs = new LruMap(this.settings.maxTrackedPairs);
     this.addresses = new LruMap(this.settings.maxTrackedAddresses);
+  }
+
+  /**
+   * Whether `username` from `address` is refused outright by failures already settled (a pair in
+   * backoff, an address over its window); undefined when an attempt may be tried. Takes nothing.
+   */
+  blocked(address: string, username: string): { readonly retryAfterSeconds: number } | undefined {
+    const s = this.settings;
+    const t = this.now();
+    const pair = this.pairs.peek(`${address}\0${username}`);
+    if (pair && t < pair.blockedUntil) return { retryAfterSeconds: seconds(pair.blockedUntil - t) };
+    const addr = this.addresses.peek(address);
+    if (addr) {
+      const recent = addr.failures.filter((f) => f > t - s.addressWindowMs);
+      const oldest = recent[0];
+      if (recent.length >= s.addressFailuresPerWindow && oldest !== undefined)
+        return { retryAfterSeconds: seconds(oldest + s.addressWindowMs - t) };
+    }
+    return undefined;
   }
 
   /** Reserves an attempt by `username` from `address`, or says how long to wait. */

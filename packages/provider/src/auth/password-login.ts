@@ -4,7 +4,7 @@ import { CredentialCache } from "./credential-cache.js";
 import { verifyPassword } from "./django-password.js";
 import { DummyVerification } from "./dummy-verification.js";
 import { KdfBusyError, KdfGate } from "./kdf-gate.js";
-import { LoginRateLimiter } from "./login-rate-limiter.js";
+import { type LoginAttempt, LoginRateLimiter } from "./login-rate-limiter.js";
 
 /** Django's limit (auth_user.username is varchar(150)): longer names are refused before any lookup. */
 export const MAX_USERNAME_LENGTH = 150;
@@ -34,10 +34,10 @@ export function tooManyAttempts(retryAfterSeconds: number, message: string): App
 
 /**
  * The one password check behind Basic auth, the token endpoint and the admin login page, in an
- * order that leaks nothing and bounds everything: reject over-long names; reserve the attempt in
- * the rate limiter (synchronously, before any await); load the user; answer from the credential
- * cache or run the KDF under the global KdfGate — against a dummy at the real cost when the name is
- * unknown; settle the reservation. Unknown user, wrong password and inactive user all come back as
+ * order that leaks nothing and bounds everything: reject over-long names; refuse a pair or address
+ * in backoff; load the user; answer from the credential cache, or reserve the attempt in the rate
+ * limiter (synchronously, right before the KDF) and run the KDF under the global KdfGate — against
+ * a dummy at the real cost when the name is unknown; settle the reservation. Unknown user, wrong password and inactive user all come back as
  * a failure the caller answers with one and the same message.
  */
 export class PasswordLogin {
@@ -56,15 +56,19 @@ export class PasswordLogin {
       this.observer.onFailure("bad_credentials");
       return { ok: false, reason: "bad_credentials" };
     }
-    const admission = this.limiter.begin(address, username);
-    if (!admission.allowed) {
-      this.observer.onFailure("rate_limited");
-      throw tooManyAttempts(
-        admission.retryAfterSeconds,
-        `Too many failed logins: try again in ${admission.retryAfterSeconds} s`,
-      );
-    }
-    const { attempt } = admission;
+    // A closed pair or address is refused before the lookup: an attacker in backoff costs nothing.
+    const blocked = this.limiter.blocked(address, username);
+    if (blocked) throw this.throttled(blocked.retryAfterSeconds);
+    // Only a password that must actually be verified is an attempt. The reservation is taken
+    // synchronously right before the KDF starts (inside `kdf`), so concurrent guesses cannot
+    // outrun the limits, while a credential the cache already knows (or one being verified for an
+    // identical concurrent request) is no guess and never counts: a busy client is never throttled.
+    let attempt: LoginAttempt | undefined;
+    const reserve = () => {
+      const admission = this.limiter.begin(address, username);
+      if (!admission.allowed) throw this.throttled(admission.retryAfterSeconds);
+      attempt = admission.attempt;
+    };
     try {
       const found = await this.users.findWithGrants(username);
       const started = performance.now();
@@ -73,29 +77,38 @@ export class PasswordLogin {
       if (found) {
         const stored = found.user.password;
         this.dummy.observe(stored);
-        const kdf = () => this.gate.run(address, () => verifyPassword(password, stored));
+        const kdf = () => {
+          reserve();
+          return this.gate.run(address, () => verifyPassword(password, stored));
+        };
         // An inactive user always pays the full KDF: a fast cached answer would confirm its password.
         if (found.user.isActive) ({ ok, cached } = await this.cache.check(username, password, stored, kdf));
         else ok = await kdf();
       } else {
+        reserve();
         await this.gate.run(address, () => this.dummy.verify(password));
       }
       this.observer.onVerified((performance.now() - started) / 1000, cached);
       if (!found || !ok || !found.user.isActive) {
-        attempt.failed();
+        attempt?.failed();
         const reason = found && ok ? "inactive" : "bad_credentials";
         this.observer.onFailure(reason);
         return { ok: false, reason };
       }
-      attempt.succeeded();
+      attempt?.succeeded();
       return { ok: true, found, cached };
     } catch (err) {
-      attempt.released();
+      attempt?.released();
       if (err instanceof KdfBusyError) {
         this.observer.onFailure("busy");
         throw tooManyAttempts(err.retryAfterSeconds, err.message);
       }
       throw err;
     }
+  }
+
+  private throttled(retryAfterSeconds: number): AppError {
+    this.observer.onFailure("rate_limited");
+    return tooManyAttempts(retryAfterSeconds, `Too many failed logins: try again in ${retryAfterSeconds} s`);
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/auth/django-password.js";
 import { DummyVerification } from "../../src/auth/dummy-verification.js";
+import { KdfGate } from "../../src/auth/kdf-gate.js";
 import { LoginRateLimiter, PAIR_FREE_FAILURES } from "../../src/auth/login-rate-limiter.js";
 import { type LoginUsers, PasswordLogin } from "../../src/auth/password-login.js";
 import type { UserRow, UserWithGrants } from "../../src/db/users-repo.js";
@@ -13,6 +14,17 @@ class CountingDummy extends DummyVerification {
     this.runs += 1;
     await new Promise((r) => setTimeout(r, 5));
     return false;
+  }
+}
+
+/** Counts KDF runs that were let through (real or dummy). */
+class CountingGate extends KdfGate {
+  runs = 0;
+  override run<T>(address: string, fn: () => Promise<T>): Promise<T> {
+    return super.run(address, () => {
+      this.runs += 1;
+      return fn();
+    });
   }
 }
 
@@ -39,8 +51,9 @@ async function setup() {
     },
   };
   const dummy = new CountingDummy();
-  const login = new PasswordLogin(users, undefined, new LoginRateLimiter(), undefined, undefined, dummy);
-  return { login, lookups, dummy };
+  const gate = new CountingGate();
+  const login = new PasswordLogin(users, undefined, new LoginRateLimiter(), undefined, gate, dummy);
+  return { login, lookups, dummy, gate };
 }
 
 describe("PasswordLogin", () => {
@@ -101,11 +114,11 @@ describe("PasswordLogin", () => {
   });
 
   it("counts before the KDF: 14 concurrent wrong passwords run only the free ones", async () => {
-    const { login, lookups } = await setup();
+    const { login, gate } = await setup();
     const results = await Promise.allSettled(
       Array.from({ length: 14 }, (_, i) => login.check("alice", `wrong-${i}`, "10.0.0.1")),
     );
-    expect(lookups).toHaveLength(PAIR_FREE_FAILURES);
+    expect(gate.runs).toBeLessThanOrEqual(PAIR_FREE_FAILURES);
     const refused = results.filter((r) => r.status === "rejected");
     // The limiter admits the free failures; the KDF gate may refuse some of those too (its share
     // per address is KDF_MAX_PER_SOURCE), never admit more.
@@ -114,5 +127,25 @@ describe("PasswordLogin", () => {
       expect(r.status === "rejected" && r.reason instanceof AppError && r.reason.status).toBe(429);
     // Another address is not affected.
     expect((await login.check("alice", "pw-alice", "10.0.0.2")).ok).toBe(true);
+  });
+
+  it("never throttles a busy client for its own traffic: known credentials are no attempts", async () => {
+    const { login, gate } = await setup();
+    // Four failures of its own from this address: one short of the backoff.
+    for (let i = 0; i < PAIR_FREE_FAILURES - 1; i++)
+      expect((await login.check("alice", `typo-${i}`, "10.0.0.1")).ok).toBe(false);
+    const runsBefore = gate.runs;
+    // 50 concurrent requests with the right password, cold: one shared verification.
+    const cold = await Promise.all(
+      Array.from({ length: 50 }, () => login.check("alice", "pw-alice", "10.0.0.1")),
+    );
+    expect(cold.every((r) => r.ok)).toBe(true);
+    expect(gate.runs - runsBefore).toBe(1);
+    // And 100 more, answered from the cache without touching the limiter or the KDF.
+    const warm = await Promise.all(
+      Array.from({ length: 100 }, () => login.check("alice", "pw-alice", "10.0.0.1")),
+    );
+    expect(warm.every((r) => r.ok && r.cached)).toBe(true);
+    expect(gate.runs - runsBefore).toBe(1);
   });
 });
