@@ -25,7 +25,7 @@ JSON to bench-results/hostile-<timestamp>.json.
 Options:
   --backends x,y     postgresql and/or pglite (default postgresql,pglite)
   --duration S       seconds of hostile load per backend (default 60)
-  --attackers N      concurrent attacker loops (default 16)
+  --attackers N      concurrent attacker loops (default 16; 0 = the real client alone)
   --out DIR          where to write the JSON (default bench-results)
   --keep             keep the scratch directory (repository, data dirs, service logs)
   --help             show this help
@@ -34,10 +34,10 @@ Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres
 administrative connection used to create and drop the PostgreSQL database. BENCH_SERVICE_NODE
 and BENCH_SERVICE_NODE_FLAGS work as for pnpm bench.`;
 
-function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+function integer(value: string | undefined, name: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} needs a positive integer`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}`);
   return n;
 }
 
@@ -61,8 +61,9 @@ export function parseHostileArgs(argv: readonly string[]): HostileArgs | "help" 
     throw new Error("--backends takes postgresql and/or pglite");
   return {
     backends: [...new Set(backends)] as Backend[],
-    duration: positiveInteger(values.duration, "--duration", 60),
-    attackers: positiveInteger(values.attackers, "--attackers", 16),
+    duration: integer(values.duration, "--duration", 60, 1),
+    // 0 runs the real client alone: its latency on the same machine without the attack.
+    attackers: integer(values.attackers, "--attackers", 16, 0),
     outDir: values.out ?? "bench-results",
     keep: values.keep === true,
   };

@@ -215,6 +215,7 @@ function render(runs: readonly BackendRun[], t: readonly Target[]): string {
           ],
           ["audit rows / sum(count)", `${r.audit.rows} / ${r.audit.attempts.toLocaleString("en")}`],
           ["  of which failures", `${r.audit.failureRows} / ${r.audit.failureAttempts.toLocaleString("en")}`],
+          ["  most failure rows in one 60 s window", `${r.audit.maxFailureRowsPerWindow}`],
         ],
       ),
       "",
