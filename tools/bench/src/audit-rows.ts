@@ -9,11 +9,10 @@ export interface AuditRows {
   readonly failureRows: number;
   readonly failureAttempts: number;
   /**
-   * Most failure rows in one 60 s stretch counted from the first failure row: the aggregator's
-   * window starts at a failure and its rows carry their first attempt's time, so this
-   * approximates its per-window bound even when the run spans two windows.
+   * Most failure rows in one UTC minute: the aggregator's windows are wall-clock minutes and a
+   * row carries its first attempt's time, so this is its per-window bound as it held.
    */
-  readonly maxFailureRowsPerWindow: number;
+  readonly maxFailureRowsPerMinute: number;
 }
 
 /** PostgreSQL by URL, or the embedded database by the directory of its unix socket. */
@@ -42,17 +41,16 @@ export async function readAuditRows(to: AuditConnection): Promise<AuditRows> {
     const row = r.rows[0];
     if (row === undefined) throw new Error("no answer counting hlp_audit_log");
     const w = await client.query<{ max: number }>(
-      `with f as (select occurred_at from hlp_audit_log where ${failure})
-       select coalesce(max(n), 0)::int as max from (
-         select count(*) as n from f
-          group by floor(extract(epoch from occurred_at - (select min(occurred_at) from f)) / 60)) per_window`,
+      `select coalesce(max(n), 0)::int as max from (
+         select count(*) as n from hlp_audit_log where ${failure}
+          group by date_trunc('minute', occurred_at)) per_minute`,
     );
     return {
       rows: row.rows,
       attempts: row.attempts,
       failureRows: row.failure_rows,
       failureAttempts: row.failure_attempts,
-      maxFailureRowsPerWindow: w.rows[0]?.max ?? 0,
+      maxFailureRowsPerMinute: w.rows[0]?.max ?? 0,
     };
   } finally {
     await client.end();

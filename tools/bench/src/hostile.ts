@@ -58,6 +58,14 @@ const record = (c: StatusCounts): Record<string, number> =>
     [...c.entries()].sort(([a], [b]) => a - b).map(([s, n]) => [s === 0 ? "no answer" : String(s), n]),
   );
 
+const onInterrupt: (() => Promise<void>)[] = [];
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void Promise.allSettled(onInterrupt.map((f) => f())).then(() => process.exit(130));
+  });
+}
+
 /**
  * The embedded database's socket directory, as packages/provider/src/db/database.ts places it
  * (`<data dir>/pglite-run` while the socket path stays short, which a scratch dir under /tmp does).
@@ -80,6 +88,10 @@ async function runBackend(
   await buildRepository(bare, 1, () => {}, [ZONE]);
   let db: BenchDatabase | undefined;
   let svc: RunningService | undefined;
+  onInterrupt.push(async () => {
+    await svc?.stop();
+    await db?.drop();
+  });
   try {
     if (backend === "postgresql")
       db = await createBenchDatabase(
@@ -165,8 +177,6 @@ async function runBackend(
 function targets(runs: readonly BackendRun[]): Target[] {
   return runs.flatMap((r) => {
     const realTotal = r.realClient.ok + r.realClient.failed;
-    // The aggregator bounds rows per 60 s window, so a run shorter than a minute still has one.
-    const auditLimit = AUDIT_ROWS_PER_MINUTE * Math.max(1, Math.ceil(r.durationS / 60));
     return [
       {
         name: `${r.backend}: peak RSS`,
@@ -181,11 +191,12 @@ function targets(runs: readonly BackendRun[]): Target[] {
         pass: realTotal > 0 && r.realClient.failed === 0,
       },
       {
-        // The real client's own successes are one row each by design (0711); the bound is on the attack.
-        name: `${r.backend}: audit rows of failures`,
-        measured: `${r.audit.failureRows}`,
-        target: `<= ${auditLimit} (${AUDIT_ROWS_PER_MINUTE}/min)`,
-        pass: r.audit.failureRows <= auditLimit,
+        // Per aggregator window (a UTC minute), which a 60 s run always straddles; the real
+        // client's own successes are one row each by design (0711) and are not held to it.
+        name: `${r.backend}: failure audit rows per minute`,
+        measured: `${r.audit.maxFailureRowsPerMinute} (${r.audit.failureRows} in all)`,
+        target: `<= ${AUDIT_ROWS_PER_MINUTE}`,
+        pass: r.audit.maxFailureRowsPerMinute <= AUDIT_ROWS_PER_MINUTE,
       },
     ];
   });
@@ -215,7 +226,7 @@ function render(runs: readonly BackendRun[], t: readonly Target[]): string {
           ],
           ["audit rows / sum(count)", `${r.audit.rows} / ${r.audit.attempts.toLocaleString("en")}`],
           ["  of which failures", `${r.audit.failureRows} / ${r.audit.failureAttempts.toLocaleString("en")}`],
-          ["  most failure rows in one 60 s window", `${r.audit.maxFailureRowsPerWindow}`],
+          ["  most failure rows in one minute", `${r.audit.maxFailureRowsPerMinute}`],
         ],
       ),
       "",
@@ -233,14 +244,6 @@ function render(runs: readonly BackendRun[], t: readonly Target[]): string {
     ),
   );
   return parts.join("\n");
-}
-
-const onInterrupt: (() => Promise<void>)[] = [];
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void Promise.allSettled(onInterrupt.map((f) => f())).then(() => process.exit(130));
-  });
 }
 
 async function main(args: HostileArgs): Promise<void> {
