@@ -25,6 +25,7 @@ import {
 } from "./service.js";
 import { type Sshd, startSshd } from "./sshd.js";
 import { fmt, type Summary, summarise } from "./stats.js";
+import { table } from "./table.js";
 
 type Transport = "file" | "ssh";
 
@@ -324,13 +325,6 @@ async function baselineLoad(
     errors,
     missingInRemote: await countMissing(bare, landed),
   };
-}
-
-function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((c, i) => c.padStart(widths[i] as number)).join(" | ")} |`;
-  return [line(headers), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
 }
 
 interface Target {

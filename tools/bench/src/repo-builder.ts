@@ -33,11 +33,12 @@ function data(text: string): string {
   return `data ${Buffer.byteLength(text)}\n${text}\n`;
 }
 
-/** Creates a bare repository at `path` with `commits` commits on main. */
+/** Creates a bare repository at `path` with `commits` commits on main, one file per zone. */
 export async function buildRepository(
   path: string,
   commits: number,
   onProgress: (done: number) => void,
+  zoneNames: readonly string[] = zones,
 ): Promise<void> {
   await mkdir(path, { recursive: true });
   const env = gitEnv();
@@ -55,17 +56,17 @@ export async function buildRepository(
   const write = async (chunk: string): Promise<void> => {
     if (!child.stdin.write(chunk)) await new Promise((r) => child.stdin.once("drain", r));
   };
-  const records = zones.map(() => [] as string[]);
-  const serials = zones.map(() => 1);
+  const records = zoneNames.map(() => [] as string[]);
+  const serials = zoneNames.map(() => 1);
   const t0 = 1_700_000_000;
   let header = "commit refs/heads/main\nmark :1\n";
   header += `committer bench <bench@localhost> ${t0} +0000\n${data("Zone files")}`;
-  for (const [i, zone] of zones.entries())
+  for (const [i, zone] of zoneNames.entries())
     header += `M 100644 inline ${zone}.domain\n${data(zoneFile(zone, serials[i] as number, []))}`;
   await write(`${header}\n`);
   for (let n = 2; n <= commits; n += 1) {
-    const z = n % zones.length;
-    const zone = zones[z] as string;
+    const z = n % zoneNames.length;
+    const zone = zoneNames[z] as string;
     const list = records[z] as string[];
     const line = `_acme-challenge.h${n} 600 IN TXT "${(n * 2654435761).toString(16).padStart(12, "0")}"`;
     let message: string;

@@ -9,7 +9,8 @@ import { freePort } from "./ports.js";
 
 export interface ServiceEnv {
   readonly cliPath: string;
-  readonly databaseUrl: string;
+  /** Undefined runs the embedded PGlite database in `dataDir`. */
+  readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly gitRepo: string;
   readonly sshKey?: string | undefined;
@@ -23,11 +24,11 @@ function envFor(s: ServiceEnv, port?: number): NodeJS.ProcessEnv {
     NODE_ENV: "production",
     APP_HOST: "127.0.0.1",
     APP_SECRET_KEY: "bench-secret-key-0123456789abcdef",
-    POSTGRESQL_DB_CONNECT_STRING: s.databaseUrl,
     APP_DATA_DIR: s.dataDir,
     APP_GIT_REPO: s.gitRepo,
     APP_LOG_LEVEL: "warn",
   };
+  if (s.databaseUrl !== undefined) env.POSTGRESQL_DB_CONNECT_STRING = s.databaseUrl;
   if (port !== undefined) env.APP_PORT = String(port);
   if (s.sshKey !== undefined) env.APP_GIT_SSH_KEY = s.sshKey;
   if (s.knownHosts !== undefined) env.APP_GIT_KNOWN_HOSTS = s.knownHosts;
@@ -152,14 +153,14 @@ export class RunningService {
     return { self: (at(14) + at(15)) / tick, children: (at(16) + at(17)) / tick };
   }
 
-  /** Samples RSS every 100 ms until stopSampling(); returns the peak seen. */
-  startSampling(): void {
+  /** Samples RSS every `intervalMs` until stopSampling(); returns the peak seen. */
+  startSampling(intervalMs = 100): void {
     this.rssPeakKb = 0;
     this.sampler = setInterval(() => {
       void this.status().then((s) => {
         this.rssPeakKb = Math.max(this.rssPeakKb, s.rssKb);
       });
-    }, 100);
+    }, intervalMs);
   }
 
   stopSampling(): number {
