@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { FakeJuju, type FakeJujuState, installHookTools } from "./doubles/juju.js";
-import { FakePebble } from "./doubles/pebble.js";
+import { type ExecHandler, FakePebble, type ServiceRunner } from "./doubles/pebble.js";
 import { type FakeProviderState, newProviderState, providerExec } from "./doubles/workload.js";
 import { extract, readZip, type ZipItem } from "./unzip.js";
 
@@ -40,34 +40,64 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * A workload container that really runs (tools/artifacts' test on the built rock): its root
+ * filesystem, exec and services, and the layer its image bakes.
+ */
+export interface RealWorkload {
+  readonly root: string;
+  readonly exec: ExecHandler;
+  readonly services: ServiceRunner;
+  readonly imageLayer: string;
+}
+
 /** One unit of the charm: unpacked charm dir, Juju double state, the workload's Pebble double. */
 export class Unit {
   readonly dir = mkdtempSync(join(tmpdir(), "hlp-charm-"));
   readonly charmDir = join(this.dir, "charm");
   readonly juju = new FakeJuju(join(this.dir, "juju-state.json"));
   readonly provider: FakeProviderState = newProviderState();
-  readonly pebble: FakePebble;
+  /** Replaced with the pod (replacePod); the charm and Juju state stay. */
+  pebble: FakePebble;
   private readonly bin = installHookTools(join(this.dir, "bin"));
+  private readonly socketPath = join(this.dir, "containers", "app", "pebble.socket");
 
   constructor(
     items: readonly ZipItem[],
     state: FakeJujuState,
     readonly unitName = `${APP}/0`,
+    workload?: RealWorkload,
   ) {
     extract(items, this.charmDir);
     this.juju.write(state);
+    if (workload) {
+      this.pebble = this.realPebble(workload);
+      return;
+    }
     const root = join(this.dir, "rootfs");
     mkdirSync(join(root, "app"), { recursive: true });
     writeFileSync(
       join(root, "app", "package.json"),
       JSON.stringify({ name: "@httprequest-lego-provider/provider", version: "1.0.0" }),
     );
-    this.pebble = new FakePebble(
-      join(this.dir, "containers", "app", "pebble.socket"),
-      root,
-      providerExec(this.provider),
-    );
+    this.pebble = new FakePebble(this.socketPath, root, providerExec(this.provider));
     this.pebble.seedLayer("001-httprequest-lego-provider", IMAGE_LAYER);
+  }
+
+  private realPebble(workload: RealWorkload): FakePebble {
+    const pebble = new FakePebble(this.socketPath, workload.root, workload.exec, workload.services);
+    pebble.seedLayer("001-httprequest-lego-provider", workload.imageLayer);
+    return pebble;
+  }
+
+  /**
+   * The pod is recreated from another image: the old container's processes stop and a fresh Pebble
+   * starts on the new root with only the image's layer. The charm directory and Juju state stay.
+   */
+  async replacePod(workload: RealWorkload): Promise<void> {
+    await this.pebble.stop();
+    this.pebble = this.realPebble(workload);
+    await this.pebble.start();
   }
 
   /** Runs the packed `dispatch` as the unit agent does: JUJU_* env, cwd = charm dir. */

@@ -47,6 +47,17 @@ export interface ExecReply {
 
 export type ExecHandler = (req: ExecRequest) => ExecReply | Promise<ExecReply>;
 
+/**
+ * Runs services as real processes (test/doubles/rootfs-workload.ts). Without one the double only
+ * tracks their state, as nothing runs.
+ */
+export interface ServiceRunner {
+  /** Starts the service; resolves to an error message when it does not stay up (Pebble's "exited quickly"). */
+  start(name: string, spec: Record<string, unknown>): Promise<string | undefined>;
+  /** Stops it as Pebble does: SIGTERM, then SIGKILL after the kill delay. */
+  stop(name: string): Promise<void>;
+}
+
 interface ServiceState {
   current: "active" | "inactive" | "error";
   /** The service spec it was last started with, to decide what replan restarts. */
@@ -135,6 +146,7 @@ export class FakePebble {
     readonly socketPath: string,
     readonly root: string,
     private readonly execHandler: ExecHandler,
+    private readonly runner?: ServiceRunner,
   ) {}
 
   plan(): PlanShape {
@@ -194,6 +206,10 @@ export class FakePebble {
   }
 
   async stop(): Promise<void> {
+    // The container goes away with its processes.
+    for (const [name, state] of this.services) {
+      if (state.current === "active") await this.runner?.stop(name);
+    }
     for (const client of this.wss.clients) client.terminate();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
@@ -272,7 +288,7 @@ export class FakePebble {
       return this.sync(list);
     }
     if (route === "POST /v1/services")
-      return this.serviceAction(JSON.parse(body.toString()) as Record<string, unknown>);
+      return await this.serviceAction(JSON.parse(body.toString()) as Record<string, unknown>);
     const wait = /^\/v1\/changes\/([^/]+)(\/wait)?$/.exec(url.pathname);
     if (req.method === "GET" && wait) {
       const change = this.changes.get(wait[1] ?? "");
@@ -330,13 +346,18 @@ export class FakePebble {
     return this.sync(true);
   }
 
-  private startService(name: string, spec: Record<string, unknown>): string | undefined {
+  private async startService(name: string, spec: Record<string, unknown>): Promise<string | undefined> {
     if (!spec.command) return `service "${name}" has no command`;
     const state = this.services.get(name) ?? { current: "inactive", starts: 0 };
-    if (this.failingServices.has(name)) {
+    // Restart and a replan of a changed service stop the running process first.
+    if (state.current === "active") await this.runner?.stop(name);
+    const failed = this.failingServices.has(name)
+      ? `cannot start service "${name}": exited quickly with code 1`
+      : await this.runner?.start(name, spec);
+    if (failed) {
       state.current = "error";
       this.services.set(name, state);
-      return `cannot start service "${name}": exited quickly with code 1`;
+      return failed;
     }
     state.current = "active";
     state.startedWith = JSON.stringify(spec);
@@ -345,7 +366,7 @@ export class FakePebble {
     return undefined;
   }
 
-  private serviceAction(payload: Record<string, unknown>): { status: number; body: string } {
+  private async serviceAction(payload: Record<string, unknown>): Promise<{ status: number; body: string }> {
     const action = String(payload.action);
     const names = Array.isArray(payload.services) ? payload.services.map(String) : [];
     const plan = this.plan().services ?? {};
@@ -356,7 +377,7 @@ export class FakePebble {
         const state = this.services.get(name);
         const changed = state?.current === "active" && state.startedWith !== JSON.stringify(spec);
         if ((spec.startup === "enabled" && state?.current !== "active") || changed) {
-          const err = this.startService(name, spec);
+          const err = await this.startService(name, spec);
           if (err) errors.push(err);
         }
       }
@@ -364,12 +385,13 @@ export class FakePebble {
       for (const name of names) {
         const spec = plan[name];
         if (!spec) return this.fail(400, `service "${name}" does not exist`);
-        const err = this.startService(name, spec);
+        const err = await this.startService(name, spec);
         if (err) errors.push(err);
       }
     } else if (action === "stop") {
       for (const name of names) {
         const state = this.services.get(name);
+        if (state?.current === "active") await this.runner?.stop(name);
         if (state) state.current = "inactive";
       }
     } else return this.fail(400, `action "${action}" is unsupported`);
