@@ -12,7 +12,8 @@ const HELP = `Usage: test-postgres [--] <command> [args...]
 Runs <command> with ${ADMIN_URL_ENV} (a superuser connection string with trust authentication)
 and, when known, ${SOCKET_DIR_ENV} (the server's unix socket directory) in its environment:
   1. ${ADMIN_URL_ENV} as already set, if it is;
-  2. else the machine's server on 127.0.0.1:5432, if it answers as user postgres without a password;
+  2. else the machine's server on 127.0.0.1:5432 (or at TEST_PG_PROBE_URL), if it answers as
+     user postgres without a password;
   3. else a private throw-away cluster (Debian's postgresql package, /usr/lib/postgresql/*/bin),
      on 127.0.0.1 on a free port, stopped and deleted when <command> ends.
 Exits with <command>'s exit status.

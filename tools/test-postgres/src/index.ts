@@ -10,6 +10,7 @@ export {
   ADMIN_URL_ENV,
   adminUrlFromEnv,
   MACHINE_SERVER_URL,
+  PROBE_URL_ENV,
   SOCKET_DIR_ENV,
   type TestPostgres,
   type TestPostgresOptions,

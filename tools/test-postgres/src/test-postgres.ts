@@ -11,6 +11,8 @@ import { probe } from "./probe.js";
 export const ADMIN_URL_ENV = "TEST_PG_ADMIN_URL";
 /** Set alongside it when the server's unix socket directory is known (a private cluster's). */
 export const SOCKET_DIR_ENV = "TEST_PG_SOCKET_DIR";
+/** Where to look for a running server instead of 127.0.0.1:5432 (say, to exercise the fallback). */
+export const PROBE_URL_ENV = "TEST_PG_PROBE_URL";
 export const MACHINE_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
 export type TestPostgresOrigin = "env" | "machine" | "private";
@@ -28,7 +30,7 @@ export interface TestPostgres {
 }
 
 export interface TestPostgresOptions {
-  /** Where to look for an already running server (tests of the fallback point this at nothing). */
+  /** Where to look for an already running server (default: TEST_PG_PROBE_URL, else 127.0.0.1:5432). */
   readonly probeUrl?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
@@ -53,7 +55,7 @@ export async function testPostgres(options: TestPostgresOptions = {}): Promise<T
   if (fromEnv !== undefined && fromEnv !== "") {
     return describe(fromEnv, "env", env[SOCKET_DIR_ENV] || undefined);
   }
-  const probeUrl = options.probeUrl ?? MACHINE_SERVER_URL;
+  const probeUrl = options.probeUrl ?? (env[PROBE_URL_ENV] || MACHINE_SERVER_URL);
   const answer = await probe(probeUrl);
   if (answer.ok) return describe(probeUrl, "machine");
   const where = new URL(probeUrl);
