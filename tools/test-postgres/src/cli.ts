@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { ADMIN_URL_ENV, SOCKET_DIR_ENV, testPostgres } from "./test-postgres.js";
 
-const HELP = `Usage: test-postgres [--] <command> [args...]
+const HELP = `Usage: node tools/test-postgres/dist/cli.js [--] <command> [args...]
 
 Runs <command> with ${ADMIN_URL_ENV} (a superuser connection string with trust authentication)
 and, when known, ${SOCKET_DIR_ENV} (the server's unix socket directory) in its environment:
@@ -28,7 +28,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const [command, ...args] = argv[0] === "--" ? argv.slice(1) : argv;
   if (command === undefined) {
-    console.error("test-postgres: no command given; see test-postgres --help");
+    console.error("test-postgres: no command given; see node tools/test-postgres/dist/cli.js --help");
     return 2;
   }
   const server = await testPostgres({ log: (line) => console.error(`[test-postgres] ${line}`) });
