@@ -22,13 +22,13 @@ Options:
   -h, --help  show this help`;
 
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h") {
+  if (argv[0] === "--help" || argv[0] === "-h") {
     console.log(HELP);
-    return argv.length === 0 ? 2 : 0;
+    return 0;
   }
   const [command, ...args] = argv[0] === "--" ? argv.slice(1) : argv;
   if (command === undefined) {
-    console.error("test-postgres: no command given; see node tools/test-postgres/dist/cli.js --help");
+    console.error(`test-postgres: no command given\n\n${HELP}`);
     return 2;
   }
   const server = await testPostgres({ log: (line) => console.error(`[test-postgres] ${line}`) });
