@@ -2,7 +2,8 @@
 // Installs the Debian packages the test suites need, when a command they provide is missing.
 // Tests use the real tools (git, sshd, bind9, lego, Pebble, Chromium, skopeo, umoci), never fakes.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** command (or absolute path) → Debian package that provides it */
 const REQUIRED = {
@@ -22,12 +23,19 @@ const REQUIRED = {
   skopeo: "skopeo",
   umoci: "umoci",
   strip: "binutils",
+  // The tests' PostgreSQL: the machine's on 127.0.0.1:5432 if it answers, else a private
+  // throw-away cluster from these server binaries (tools/test-postgres). psql and pg_dump are
+  // run by the Django-move and rock tests.
+  "/usr/lib/postgresql/*/bin/initdb": "postgresql",
+  psql: "postgresql-client",
+  pg_dump: "postgresql-client",
 };
 
 if (process.argv.includes("--help")) {
   console.log(`Usage: node tools/ensure-system-deps.mjs [--check]
 
-Installs (with apt-get, as root) the Debian packages the tests need when a command is missing:
+Installs (with apt-get, as root) the Debian packages the tests need when a command is missing
+(PostgreSQL is installed without creating or starting a system cluster):
 ${Object.entries(REQUIRED)
   .map(([cmd, pkg]) => `  ${cmd.padEnd(18)} ${pkg}`)
   .join("\n")}
@@ -36,9 +44,18 @@ ${Object.entries(REQUIRED)
   process.exit(0);
 }
 
+/** An absolute path may have one `*` directory level (any version below /usr/lib/postgresql). */
+const pathExists = (pattern) => {
+  const star = pattern.indexOf("/*/");
+  if (star < 0) return existsSync(pattern);
+  const parent = pattern.slice(0, star);
+  const rest = pattern.slice(star + 3);
+  return existsSync(parent) && readdirSync(parent).some((entry) => existsSync(join(parent, entry, rest)));
+};
+
 const has = (cmd) =>
   cmd.startsWith("/")
-    ? existsSync(cmd)
+    ? pathExists(cmd)
     : spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 
 const onlyIndex = process.argv.indexOf("--only");
@@ -72,6 +89,16 @@ if (process.getuid?.() !== 0) {
   process.exit(1);
 }
 console.log(`installing Debian packages: ${missing.join(" ")}`);
+if (missing.includes("postgresql")) {
+  // Only the binaries are wanted: the tests start their own cluster when none answers. Without
+  // this, the package would create the system cluster "main" and start it as a service.
+  const dropIn = "/etc/postgresql-common/createcluster.d";
+  mkdirSync(dropIn, { recursive: true });
+  writeFileSync(
+    join(dropIn, "50-tests-no-main-cluster.conf"),
+    "# Written by tools/ensure-system-deps.mjs: the tests start private clusters themselves.\ncreate_main_cluster = false\n",
+  );
+}
 const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
 execFileSync("apt-get", ["update", "-q"], { stdio: "inherit", env });
 execFileSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], {

@@ -25,9 +25,10 @@ export default defineConfig({
           testTimeout: 120_000,
           // The image is built once here and shared by every image test file.
           hookTimeout: 600_000,
-          globalSetup: ["test/global-setup.ts"],
+          // One PostgreSQL server for the run (the machine's, or a private one when none answers).
+          globalSetup: ["test/global-setup.ts", "test/postgres-setup.ts"],
           pool: "forks",
-          // Files share the build cache and the host's PostgreSQL; one at a time keeps the 2-core box calm.
+          // Files share the build cache and the PostgreSQL server; one at a time keeps the 2-core box calm.
           fileParallelism: false,
         },
       },

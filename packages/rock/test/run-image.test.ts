@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { adminUrlFromEnv } from "@httprequest-lego-provider/test-postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pebbleService } from "../src/pebble-layer.js";
 import { imageEnv, inImage } from "./support/in-image.js";
@@ -17,7 +18,8 @@ import { type Sshd, startSshd } from "./support/sshd.js";
 
 const rock = inject("rock");
 const isRoot = process.getuid?.() === 0;
-const PG = { host: "127.0.0.1", port: 5432, user: "postgres" };
+/** The run's PostgreSQL server (trust auth), chosen or started once by test/postgres-setup.ts. */
+const PG_ADMIN_URL = adminUrlFromEnv();
 const ZONE = `$ORIGIN example.com.
 $TTL 600
 @ IN SOA ns1.example.com. hostmaster.example.com. 2024010100 3600 600 86400 600
@@ -25,26 +27,14 @@ $TTL 600
 `;
 
 function psql(sql: string): void {
-  execFileSync(
-    "psql",
-    [
-      "-h",
-      PG.host,
-      "-p",
-      String(PG.port),
-      "-U",
-      PG.user,
-      "-d",
-      "postgres",
-      "-v",
-      "ON_ERROR_STOP=1",
-      "-qc",
-      sql,
-    ],
-    {
-      stdio: "pipe",
-    },
-  );
+  execFileSync("psql", ["-d", PG_ADMIN_URL, "-v", "ON_ERROR_STOP=1", "-qc", sql], { stdio: "pipe" });
+}
+
+/** The admin connection string, naming another database. */
+function databaseUrl(database: string): string {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
 }
 
 /** A bare repository with one zone file on branch main, seeded with the host's git. */
@@ -150,7 +140,7 @@ describe.runIf(isRoot).each([fileRemote(), sshRemote()])(
         APP_HOST: "127.0.0.1",
         PORT: String(port),
         APP_SECRET_KEY: randomBytes(32).toString("hex"),
-        POSTGRESQL_DB_CONNECT_STRING: `postgresql://${PG.user}@${PG.host}:${PG.port}/${database}`,
+        POSTGRESQL_DB_CONNECT_STRING: databaseUrl(database),
         APP_LOG_LEVEL: "warn",
         APP_DATA_DIR: dataDir,
         ...prepared.env,

@@ -13,18 +13,25 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export function socketConnectString(database: string, socketDir: string, user = "postgres"): string {
-  // "localhost" keeps the URL parseable by WHATWG URL; the host query parameter overrides it.
-  return `postgresql://${user}@localhost/${database}?host=${encodeURIComponent(socketDir)}`;
+/** Where the server's unix socket is: `<dir>/.s.PGSQL.<port>`. */
+export interface PgSocket {
+  readonly dir: string;
+  readonly port: number;
 }
 
-async function withAdmin<T>(socketDir: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: socketConnectString("postgres", socketDir) });
+export function socketConnectString(database: string, socket: PgSocket, user = "postgres"): string {
+  // "localhost" keeps the URL parseable by WHATWG URL; the host query parameter overrides it,
+  // and the port names the socket file.
+  return `postgresql://${user}@localhost:${socket.port}/${database}?host=${encodeURIComponent(socket.dir)}`;
+}
+
+async function withAdmin<T>(socket: PgSocket, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: socketConnectString("postgres", socket) });
   try {
     await client.connect();
   } catch (err) {
     throw new Error(
-      `cannot reach PostgreSQL on the unix socket in ${socketDir} as user postgres ` +
+      `cannot reach PostgreSQL on the unix socket ${socket.dir}/.s.PGSQL.${socket.port} as user postgres ` +
         `(${err instanceof Error ? err.message : String(err)}); is it running, with trust or peer auth for local connections?`,
     );
   }
@@ -35,14 +42,14 @@ async function withAdmin<T>(socketDir: string, use: (client: pg.Client) => Promi
   }
 }
 
-export async function createDatabase(socketDir: string): Promise<TestDatabase> {
+export async function createDatabase(socket: PgSocket): Promise<TestDatabase> {
   const name = `e2e_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  await withAdmin(socketDir, (client) => client.query(`CREATE DATABASE "${name}"`));
+  await withAdmin(socket, (client) => client.query(`CREATE DATABASE "${name}"`));
   return {
     name,
-    connectString: socketConnectString(name, socketDir),
+    connectString: socketConnectString(name, socket),
     drop: async () => {
-      await withAdmin(socketDir, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await withAdmin(socket, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
   };
 }

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "./exec.js";
 import { HELP, type Options, parseOptions, toArgv, UsageError } from "./options.js";
+import { pickPostgres } from "./postgres.js";
 import { runInside } from "./run-inside.js";
 import { ensureTools } from "./system-tools.js";
 
@@ -32,8 +33,16 @@ async function launch(options: Options): Promise<number> {
       `${providerCli} does not exist: build the provider first (pnpm --filter @httprequest-lego-provider/provider build)`,
     );
   }
-  const inner = { ...options, providerCli };
-  if (!options.netns) return runInside({ options: inner, providerCli, hookScript: HOOK_SCRIPT });
+  const postgres = await pickPostgres({ ...options, providerCli }, say);
+  try {
+    return await launchWith(postgres.options, providerCli, tools.unshare);
+  } finally {
+    await postgres.stop();
+  }
+}
+
+async function launchWith(inner: Options, providerCli: string, unshare: string): Promise<number> {
+  if (!inner.netns) return runInside({ options: inner, providerCli, hookScript: HOOK_SCRIPT });
 
   const namespaces = [
     // Without root, a user namespace maps us to root inside so we may create the others.
@@ -43,7 +52,7 @@ async function launch(options: Options): Promise<number> {
     "--fork",
     "--mount-proc",
   ];
-  const probe = await run([tools.unshare, ...namespaces, "true"], { allowFailure: true, timeoutMs: 10_000 });
+  const probe = await run([unshare, ...namespaces, "true"], { allowFailure: true, timeoutMs: 10_000 });
   if (probe.code !== 0) {
     throw new Error(
       `cannot create a network namespace (${probe.stderr.trim() || `unshare exited with ${probe.code}`}): ` +
@@ -59,7 +68,7 @@ async function launch(options: Options): Promise<number> {
     ...toArgv({ ...inner, insideNetns: true }),
   ];
   say("entering a new network namespace (loopback only)");
-  const child = spawn(tools.unshare, unshareArgs, { stdio: "inherit" });
+  const child = spawn(unshare, unshareArgs, { stdio: "inherit" });
   // Ctrl-C reaches the inner run directly (same process group). A SIGTERM sent to us alone is
   // passed on by ending unshare, whose --kill-child then sends SIGTERM to the inner run.
   const onTerm = () => child.kill("SIGKILL");

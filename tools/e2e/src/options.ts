@@ -18,7 +18,10 @@ export interface Options {
   /** Set by the launcher when it re-runs itself inside the new network namespace. */
   readonly insideNetns: boolean;
   readonly providerCli: string | undefined;
-  readonly pgSocketDir: string;
+  /** Unix socket directory; undefined: the launcher picks a server with test-postgres. */
+  readonly pgSocketDir: string | undefined;
+  /** Port of that server (names its socket file `.s.PGSQL.<port>`). */
+  readonly pgPort: number;
   readonly timeoutSeconds: number;
   readonly only: readonly ScenarioId[];
 }
@@ -32,7 +35,9 @@ local bind9, which Pebble (a test ACME CA) queries to validate the DNS-01 challe
 Everything runs inside a fresh network namespace that has only a loopback interface.
 
 Missing Debian packages (lego pebble bind9 bind9-utils dnsutils) are installed with apt-get
-(root only). PostgreSQL must accept user "postgres" without a password on its unix socket.
+(root only). PostgreSQL must accept user "postgres" without a password on its unix socket;
+without --pg-socket-dir the run uses the server TEST_PG_ADMIN_URL/TEST_PG_SOCKET_DIR name, else
+the machine's (127.0.0.1:5432, socket in /var/run/postgresql), else a private throw-away one.
 
 Options:
   --keep                 keep the scratch directory and the database (their names are printed)
@@ -41,7 +46,8 @@ Options:
   --only <ids>           comma-separated scenarios to run (default: all):
                          ${SCENARIO_IDS.join(", ")}
   --provider-cli <path>  provider CLI to drive (default: packages/provider/dist/cli.js)
-  --pg-socket-dir <dir>  PostgreSQL unix socket directory (default: /var/run/postgresql)
+  --pg-socket-dir <dir>  PostgreSQL unix socket directory (default: chosen as above)
+  --pg-port <port>       port of the server at --pg-socket-dir (default: 5432)
   --timeout <seconds>    abort the whole run after this long (default: 300)
   -h, --help             show this help
 
@@ -67,13 +73,18 @@ export function parseOptions(argv: readonly string[]): Options | "help" {
       `--timeout must be a whole number of seconds between 10 and 3600, got "${v.timeout}"`,
     );
   }
+  const pgPort = v["pg-port"] === undefined ? 5432 : Number(v["pg-port"]);
+  if (!Number.isInteger(pgPort) || pgPort < 1 || pgPort > 65535) {
+    throw new UsageError(`--pg-port must be a port number (1-65535), got "${v["pg-port"]}"`);
+  }
   return Object.freeze({
     keep: v.keep ?? false,
     install: !(v["no-install"] ?? false),
     netns: !(v["no-netns"] ?? false),
     insideNetns: v["inside-netns"] ?? false,
     providerCli: v["provider-cli"],
-    pgSocketDir: v["pg-socket-dir"] ?? "/var/run/postgresql",
+    pgSocketDir: v["pg-socket-dir"],
+    pgPort,
     timeoutSeconds,
     only: v.only === undefined ? SCENARIO_IDS : parseScenarioList(v.only),
   });
@@ -93,6 +104,7 @@ function parse(argv: readonly string[]) {
       only: { type: "string" },
       "provider-cli": { type: "string" },
       "pg-socket-dir": { type: "string" },
+      "pg-port": { type: "string" },
       timeout: { type: "string" },
     },
   });
@@ -121,7 +133,8 @@ export function toArgv(options: Options): string[] {
   if (!options.netns) argv.push("--no-netns");
   if (options.insideNetns) argv.push("--inside-netns");
   if (options.providerCli !== undefined) argv.push("--provider-cli", options.providerCli);
-  argv.push("--pg-socket-dir", options.pgSocketDir);
+  if (options.pgSocketDir !== undefined) argv.push("--pg-socket-dir", options.pgSocketDir);
+  argv.push("--pg-port", String(options.pgPort));
   argv.push("--timeout", String(options.timeoutSeconds));
   if (options.only.length !== SCENARIO_IDS.length) argv.push("--only", options.only.join(","));
   return argv;

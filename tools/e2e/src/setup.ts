@@ -48,8 +48,11 @@ export async function setUp(
   const ports = await allocatePorts();
   log(`scratch ${layout.root}; ports dns ${ports.dns}, acme ${ports.acme}, provider ${ports.provider}`);
 
-  const database = await createDatabase(options.pgSocketDir);
-  log(`database ${database.name} (via ${options.pgSocketDir})`);
+  if (options.pgSocketDir === undefined) {
+    throw new Error("no PostgreSQL socket directory: the launcher passes --pg-socket-dir to the inner run");
+  }
+  const database = await createDatabase({ dir: options.pgSocketDir, port: options.pgPort });
+  log(`database ${database.name} (via ${options.pgSocketDir}/.s.PGSQL.${options.pgPort})`);
   if (!options.keep) undo.push({ what: `drop database ${database.name}`, undo: database.drop });
 
   await configureBind(tools, layout, ports, ZONES);

@@ -17,6 +17,7 @@ describe("parseOptions", () => {
     [["--only", "apex"], /unknown scenario "apex"/],
     [["--timeout", "5"], /between 10 and 3600/],
     [["--timeout", "ten"], /whole number/],
+    [["--pg-port", "0"], /port number/],
     [["--frobnicate"], /Unknown option/],
     [["stray"], /positional/],
   ])("rejects %j", (argv, message) => {
@@ -34,5 +35,12 @@ describe("parseOptions", () => {
     if (options === "help") throw new Error("unexpected help");
     const again = parseOptions(toArgv({ ...options, insideNetns: true, providerCli: "/x/cli.js" }));
     expect(again).toEqual({ ...options, insideNetns: true, providerCli: "/x/cli.js" });
+  });
+
+  it("leaves the PostgreSQL server to the launcher unless a socket is named, and passes it on", () => {
+    expect(parseOptions([])).toMatchObject({ pgSocketDir: undefined, pgPort: 5432 });
+    const options = parseOptions(["--pg-socket-dir", "/tmp/test-pg-x", "--pg-port", "41865"]);
+    if (options === "help") throw new Error("unexpected help");
+    expect(parseOptions(toArgv(options))).toEqual(options);
   });
 });

@@ -5,18 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advisoryLockKey, createAdvisoryLock } from "../../src/dns/advisory-lock.js";
 import { createGitRecordStore } from "../../src/dns/git-record-store.js";
 import { DnsBackendError } from "../../src/errors.js";
+import { PG_ADMIN_URL } from "../helpers/databases.js";
 import { makeBareRepo, makeTempDir, remoteFile, silentLogger } from "./git-fixtures.js";
 
-const ADMIN_URL = process.env.TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const dbName = `hlp_lock_test_${process.pid}_${Date.now()}`;
 let admin: Knex;
 let db: Knex;
 let scratch: string;
 
 beforeAll(async () => {
-  admin = knexFactory({ client: "pg", connection: ADMIN_URL, pool: { min: 0, max: 1 } });
+  admin = knexFactory({ client: "pg", connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
   await admin.raw(`create database ${dbName}`);
-  const url = new URL(ADMIN_URL);
+  const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${dbName}`;
   db = knexFactory({ client: "pg", connection: url.toString(), pool: { min: 0, max: 8 } });
   scratch = await makeTempDir("git-lock-");

@@ -2,11 +2,15 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { adminUrlFromEnv } from "@httprequest-lego-provider/test-postgres";
 import pg from "pg";
 import { type Database, openDatabase } from "../../src/db/database.js";
 
-/** The PostgreSQL server of the machine (trust auth); each test file gets its own database. */
-export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+/**
+ * The run's PostgreSQL server (trust auth), chosen or started once by test/postgres-setup.ts;
+ * each test file gets its own database.
+ */
+export const PG_ADMIN_URL = adminUrlFromEnv();
 
 export interface TestDatabase {
   readonly db: Database;
