@@ -9,7 +9,11 @@ export const RUN_GID = 584792;
 export const NODE = "/usr/bin/node";
 export const CLI = "/app/dist/cli.js";
 /** V8 flags the service starts with; the same as the provider's SERVICE_NODE_FLAGS (a test checks). */
-export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--heap-growing-percent=20"];
+export const NODE_FLAGS: readonly string[] = [
+  "--max-semi-space-size=4",
+  "--heap-growing-percent=20",
+  "--liftoff-only",
+];
 export const WORKING_DIR = "/app";
 export const DATA_DIR = "/var/lib/httprequest-lego-provider";
 /** The charm's files live apart from the service's own state in APP_DATA_DIR. */

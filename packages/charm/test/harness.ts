@@ -25,7 +25,7 @@ export const IMAGE_LAYER = `summary: httprequest-lego-provider
 services:
   httprequest-lego-provider:
     override: replace
-    command: /usr/bin/node --max-semi-space-size=4 --heap-growing-percent=20 /app/dist/cli.js serve
+    command: /usr/bin/node --max-semi-space-size=4 --heap-growing-percent=20 --liftoff-only /app/dist/cli.js serve
     startup: enabled
     working-dir: /app
     user: _daemon_

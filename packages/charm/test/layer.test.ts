@@ -71,7 +71,8 @@ describe("planSatisfies", () => {
         p.services = {
           "httprequest-lego-provider": {
             override: "replace",
-            command: "/usr/bin/node --max-semi-space-size=4 --heap-growing-percent=20 /app/dist/cli.js serve",
+            command:
+              "/usr/bin/node --max-semi-space-size=4 --heap-growing-percent=20 --liftoff-only /app/dist/cli.js serve",
           },
         };
         delete p.checks;

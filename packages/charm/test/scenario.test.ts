@@ -147,7 +147,8 @@ describe("packed charm, one leader unit through its life", () => {
 
     const spec = unit.pebble.plan().services?.[SERVICE] as ServiceSpecView;
     expect(spec).toMatchObject({
-      command: "/usr/bin/node --max-semi-space-size=4 --heap-growing-percent=20 /app/dist/cli.js serve",
+      command:
+        "/usr/bin/node --max-semi-space-size=4 --heap-growing-percent=20 --liftoff-only /app/dist/cli.js serve",
       user: "_daemon_",
       "user-id": 584792,
     });

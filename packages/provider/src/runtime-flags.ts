@@ -6,4 +6,8 @@
  * GC: 130–180 MB peak for ~25 MB of live data. Small semi-spaces and a 20 % old-generation growth
  * step keep the peak near 100 MB for ~0.1 ms more CPU per request (docs/decisions/0106).
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--heap-growing-percent=20"];
+export const SERVICE_NODE_FLAGS: readonly string[] = [
+  "--max-semi-space-size=4",
+  "--heap-growing-percent=20",
+  "--liftoff-only",
+];

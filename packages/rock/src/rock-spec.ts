@@ -16,7 +16,11 @@ export const NODE_PATH = "/usr/bin/node";
 export const APP_DIR = "/app";
 export const CLI_PATH = "/app/dist/cli.js";
 /** V8 flags the service starts with; the same as the provider's SERVICE_NODE_FLAGS (a test checks). */
-export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--heap-growing-percent=20"];
+export const NODE_FLAGS: readonly string[] = [
+  "--max-semi-space-size=4",
+  "--heap-growing-percent=20",
+  "--liftoff-only",
+];
 export const WRAPPER_PATH = "/usr/local/bin/httprequest-lego-provider";
 export const DATA_DIR = "/var/lib/httprequest-lego-provider";
 export const PEBBLE_DIR = "/var/lib/pebble/default";

@@ -72,6 +72,7 @@ describe("the root filesystem unpacked by skopeo copy (digests re-verified) and 
       "/usr/bin/node",
       "--max-semi-space-size=4",
       "--heap-growing-percent=20",
+      "--liftoff-only",
       "/app/dist/cli.js",
       "serve",
     ]);
@@ -85,7 +86,8 @@ describe("the root filesystem unpacked by skopeo copy (digests re-verified) and 
     expect(Object.keys(layer.services)).toEqual([SERVICE_NAME]);
     expect(layer.services[SERVICE_NAME]).toMatchObject({
       override: "replace",
-      command: "/usr/bin/node --max-semi-space-size=4 --heap-growing-percent=20 /app/dist/cli.js serve",
+      command:
+        "/usr/bin/node --max-semi-space-size=4 --heap-growing-percent=20 --liftoff-only /app/dist/cli.js serve",
       startup: "enabled",
       user: "_daemon_",
       "working-dir": "/app",

@@ -129,7 +129,8 @@ describe("generated rockcraft.yaml", () => {
       expect(SERVICE_KEYS, `unknown service key ${key}`).toContain(key);
     expect(service).toMatchObject({
       override: "replace",
-      command: "/usr/bin/node --max-semi-space-size=4 --heap-growing-percent=20 /app/dist/cli.js serve",
+      command:
+        "/usr/bin/node --max-semi-space-size=4 --heap-growing-percent=20 --liftoff-only /app/dist/cli.js serve",
       startup: "enabled",
       user: "_daemon_",
       "working-dir": "/app",
