@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { SERVICE_NODE_FLAGS } from "../../src/runtime-flags.js";
 import { makeBareRepo } from "../dns/git-fixtures.js";
 import { createPostgresDatabase, type DatabaseKind } from "./databases.js";
 
@@ -48,7 +49,8 @@ export interface ServiceProcess {
 
 /** Starts `serve` (extra `args` e.g. "--dev") and resolves once it listens. */
 export function startServiceProcess(env: NodeJS.ProcessEnv, ...args: string[]): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [CLI, "serve", ...args], {
+  // With the V8 flags it runs with everywhere it is deployed: memory probes measure what ships.
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, CLI, "serve", ...args], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
