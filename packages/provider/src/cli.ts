@@ -14,7 +14,7 @@ async function withAccounts<T>(fn: (accounts: Accounts) => Promise<T>): Promise<
   const config = loadConfig();
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, role: "client" });
   try {
-    await migrate(db.knex);
+    await migrate(db.knex, undefined, { exclusive: db.kind === "postgresql" });
     return await fn(new Accounts(db.knex));
   } finally {
     await db.close();
@@ -60,7 +60,7 @@ export function buildProgram(): Command {
       const config = loadConfig();
       const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, role: "client" });
       try {
-        const applied = await migrate(db.knex);
+        const applied = await migrate(db.knex, undefined, { exclusive: db.kind === "postgresql" });
         print(
           opts.json === true,
           { applied },

@@ -77,7 +77,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, role: "server" });
   try {
     if (options.migrate) {
-      const applied = await migrate(db.knex);
+      const applied = await migrate(db.knex, undefined, { exclusive: db.kind === "postgresql" });
       if (applied.length > 0) logger.info({ applied }, "database migrated");
     }
     const demo = options.dev ? await ensureDemoUser(new Accounts(db.knex), config.dataDir) : undefined;

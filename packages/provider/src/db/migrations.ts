@@ -3,6 +3,7 @@ import { adminSessionMigration } from "../admin/session-migration.js";
 import { auditCountMigration } from "../audit/audit-count-migration.js";
 import { auditLogMigration } from "../audit/audit-migration.js";
 import { usedRefreshTokensMigration } from "../auth/used-refresh-tokens.js";
+import { advisoryLockKey } from "../dns/advisory-lock.js";
 
 /**
  * Schema migrations, kept in code so the bundle needs no migration directory. The first one
@@ -109,13 +110,58 @@ class InCodeMigrationSource implements Knex.MigrationSource<Migration> {
   }
 }
 
-/** Applies pending migrations; returns the names applied. Safe to run concurrently (knex locks). */
-export async function migrate(knex: Knex, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest({
-    migrationSource: new InCodeMigrationSource(migrations),
-    tableName: "hlp_migrations",
-  })) as [number, string[]];
-  return applied;
+/**
+ * knex creates its own bookkeeping tables without a lock: processes migrating a fresh database at
+ * the same moment (units of a scaled application starting together) can collide on that one
+ * CREATE TABLE. The loser sees a duplicate table or type; the tables then exist, so it tries again.
+ */
+function lostTableCreationRace(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  const duplicate = e.code === "42P07" || e.code === "23505";
+  return duplicate && typeof e.message === "string" && e.message.includes("hlp_migrations");
+}
+
+/**
+ * Applies pending migrations; returns the names applied. Safe to run concurrently: knex's lock row
+ * serialises the migrations themselves, and a lost race creating knex's own tables is retried.
+ */
+export async function migrate(
+  knex: Knex,
+  migrations: readonly Migration[] = MIGRATIONS,
+  options: MigrateOptions = {},
+): Promise<string[]> {
+  if (!options.exclusive) return migrateOnce(knex, migrations);
+  // One migrator per database at a time, knex's own bookkeeping included (its lock row is
+  // inserted unguarded: two racing first runs could insert two and lock every later run out).
+  return knex.transaction(async (trx) => {
+    await trx.raw("select pg_advisory_xact_lock(?::bigint)", [MIGRATION_LOCK_KEY]);
+    return migrateOnce(knex, migrations);
+  });
+}
+
+export interface MigrateOptions {
+  /**
+   * Hold a PostgreSQL advisory lock while migrating (needs a second pooled connection, so not on
+   * the embedded database, whose single host process is the only migrator anyway).
+   */
+  readonly exclusive?: boolean;
+}
+
+const MIGRATION_LOCK_KEY = advisoryLockKey("schema-migrations");
+
+async function migrateOnce(knex: Knex, migrations: readonly Migration[]): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [, applied] = (await knex.migrate.latest({
+        migrationSource: new InCodeMigrationSource(migrations),
+        tableName: "hlp_migrations",
+      })) as [number, string[]];
+      return applied;
+    } catch (err) {
+      if (attempt >= 3 || !lostTableCreationRace(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 /** Names of migrations not yet applied (for /readyz and start-up checks). */
