@@ -8,6 +8,7 @@ import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
 import { AppError } from "./errors.js";
 import { restrictFileCreation } from "./file-modes.js";
+import { parseOptionNames } from "./option-names.js";
 
 /** Opens the database the service uses (or the running service's embedded one) for one command. */
 async function withAccounts<T>(fn: (accounts: Accounts) => Promise<T>): Promise<T> {
@@ -48,8 +49,13 @@ export function buildProgram(): Command {
     .option("--dev", "development defaults: local demo DNS repository, demo user, generated signing key")
     .option("--no-migrate", "do not apply database migrations at start")
     .action(async (opts: { dev?: boolean; migrate: boolean }) => {
-      const { serve } = await import("./serve.js");
-      await serve(loadConfig(), { dev: opts.dev === true, migrate: opts.migrate });
+      const [{ serve }, { loadServeConfig }] = await Promise.all([
+        import("./serve.js"),
+        import("./serve-config.js"),
+      ]);
+      const dev = opts.dev === true;
+      // Every setting is checked before the database or the repository is touched.
+      await serve(await loadServeConfig(process.env, { dev }), { dev, migrate: opts.migrate });
     });
 
   program
@@ -142,6 +148,8 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   // Every command may create files under APP_DATA_DIR (PGlite, keys): none readable by others.
   restrictFileCreation();
+  const hint = parseOptionNames(process.env.APP_OPTION_NAMES).warning;
+  if (hint) process.stderr.write(`Warning: ${hint}\n`);
   const program = buildProgram().exitOverride();
   try {
     await program.parseAsync(argv);

@@ -15,6 +15,7 @@ import { createMetrics } from "./http/metrics.js";
 import { createLimitedServer } from "./http/server-limits.js";
 import { createLogger } from "./logger.js";
 import { devSecretKey } from "./secret-key.js";
+import { MISSING_GIT_REPO, MISSING_SECRET_KEY } from "./serve-config.js";
 
 export interface ServeOptions {
   /** Development defaults: demo repository, demo user, generated signing key. */
@@ -66,11 +67,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     );
   }
   const secretKey = config.secretKey ?? (options.dev ? await devSecretKey(config.dataDir) : undefined);
-  if (!secretKey)
-    throw new ConfigError(["APP_SECRET_KEY: required (at least 16 characters) outside `serve --dev`"]);
-  if (!config.gitRepo && !options.dev) {
-    throw new ConfigError(["APP_GIT_REPO: required (the DNS records repository) outside `serve --dev`"]);
-  }
+  // loadServeConfig has checked these; kept for callers that build a Config themselves.
+  if (!secretKey) throw new ConfigError([MISSING_SECRET_KEY]);
+  if (!config.gitRepo && !options.dev) throw new ConfigError([MISSING_GIT_REPO]);
   const repo = config.gitRepo ?? (await ensureDemoRepository(config.dataDir));
   if (!config.gitRepo) logger.info({ repo }, "APP_GIT_REPO is not set: using the local demo DNS repository");
 
