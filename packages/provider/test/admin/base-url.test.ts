@@ -110,7 +110,9 @@ describe("APP_BASE_URL with a path prefix (strip-prefix ingress in front of the 
     });
     const toLogin = await b.go("GET", `${PREFIX}/admin/users`);
     expect(toLogin.status).toBe(303);
-    expect(toLogin.location).toBe(`${PREFIX}/admin/login?next=${encodeURIComponent(`${PREFIX}/admin/users`)}`);
+    expect(toLogin.location).toBe(
+      `${PREFIX}/admin/login?next=${encodeURIComponent(`${PREFIX}/admin/users`)}`,
+    );
 
     const login = await b.go("GET", toLogin.location ?? "");
     expect(login.status).toBe(200);
