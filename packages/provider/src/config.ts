@@ -4,7 +4,13 @@ import path from "node:path";
 import { z } from "zod/v3";
 import { InvalidGitRemoteError, parseGitRemote } from "./dns/git-remote.js";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "./log-level.js";
-import { describeVariable, describeVariables, type OptionNames, parseOptionNames } from "./option-names.js";
+import {
+  describeVariable,
+  describeVariables,
+  NO_OPTION_NAMES,
+  type OptionNames,
+  parseOptionNames,
+} from "./option-names.js";
 
 /** Validated service configuration. Read from the environment once, at start-up. */
 export interface Config {
@@ -47,7 +53,7 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
   constructor(
     readonly problems: readonly ConfigProblem[],
-    names: OptionNames = parseOptionNames(process.env.APP_OPTION_NAMES).names,
+    names: OptionNames = NO_OPTION_NAMES,
   ) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${formatProblem(p, names)}`).join("\n")}`);
   }
