@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DATABASE_KINDS } from "../helpers/databases.js";
 import {
   createServiceFixture,
   loopbackRequest,
@@ -12,7 +13,7 @@ import {
  * `deactivate-user`, `activate-user` and `delete-user` (the charm's actions run them) against a
  * running service: what an operator expects to stop, stops at once, without a restart.
  */
-describe("user lifecycle commands against the running service on PostgreSQL", () => {
+describe.each(DATABASE_KINDS)("user lifecycle commands against the running service on %s", (kind) => {
   let fx: ServiceFixture;
   let svc: ServiceProcess;
   const alice = { username: "alice", password: "alice-password-1" };
@@ -20,7 +21,7 @@ describe("user lifecycle commands against the running service on PostgreSQL", ()
   const cli = (...args: string[]) => runCli(fx.env, ...args);
 
   beforeAll(async () => {
-    fx = await createServiceFixture("postgresql");
+    fx = await createServiceFixture(kind);
     expect((await cli("create-user", alice.username, "--password", alice.password)).code).toBe(0);
     expect((await cli("allow-domains", "alice", "--domains", "www.example.test")).code).toBe(0);
     expect((await cli("create-superuser", staff.username, "--password", staff.password)).code).toBe(0);
