@@ -54,7 +54,7 @@ describe("the packed .charm", () => {
   it("ships a Node 24 x86-64 ELF runtime and a self-contained bundle", () => {
     expect(item("node/bin/node").data.subarray(0, 4).toString("latin1")).toBe("\x7fELF");
     const bundle = item("dist/dispatch.mjs").data.toString();
-    expect(bundle).not.toMatch(/from ["'](execa|ws|yaml|lzma)["']/);
+    expect(bundle).not.toMatch(/from ["'](execa|ws|yaml|lzma|zod)["']/);
   });
 
   it("metadata.yaml: Kubernetes container app with its oci-image resource and every relation", () => {
@@ -150,6 +150,15 @@ describe("the packed .charm", () => {
     expect(yaml("manifest.yaml")).toMatchObject({
       bases: [{ name: "ubuntu", channel: "24.04", architectures: ["amd64"] }],
     });
+  });
+
+  it("manifest.yaml names the packer that made it, not charmcraft", () => {
+    const manifest = yaml("manifest.yaml");
+    expect(manifest).toMatchObject({
+      "packed-by": { name: "@httprequest-lego-provider/charm", version: "0.1.0" },
+      "packed-at": expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    expect(Object.keys(manifest).filter((key) => key.startsWith("charmcraft"))).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ChallengeEvent } from "../http/challenge-routes.js";
+import type { ChallengeEvent } from "../challenge/challenge-event.js";
 
 /** `challenge`: one /present or /cleanup. `admin`: a change made by a staff user, or a login. */
 export type AuditKind = "challenge" | "admin";
