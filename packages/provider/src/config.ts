@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 // zod's v3 API: the same validation for a third of v4's resident memory (decision 0107).
 import { z } from "zod/v3";
+import { AUDIT_RETENTION_DAYS, AUDIT_RETENTION_RULE, parseAuditRetentionDays } from "./audit-retention.js";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "./log-level.js";
 
 /** Validated service configuration. Read from the environment once, at start-up. */
@@ -101,7 +102,17 @@ const schema = z.object({
       }
       return level;
     }),
-  APP_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  APP_AUDIT_RETENTION_DAYS: z
+    .string()
+    .default(String(AUDIT_RETENTION_DAYS.default))
+    .transform((v, ctx) => {
+      const days = parseAuditRetentionDays(v);
+      if (days === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: AUDIT_RETENTION_RULE });
+        return z.NEVER;
+      }
+      return days;
+    }),
   APP_TRUSTED_PROXIES: trustedProxiesSchema,
 });
 
