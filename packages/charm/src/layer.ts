@@ -8,6 +8,7 @@ import {
   NODE,
   NODE_FLAGS,
   PORT,
+  READY_CHECK,
   RUN_GID,
   RUN_UID,
   RUN_USER,
@@ -70,14 +71,26 @@ export function desiredLayer(
         environment: environment,
       },
     },
+    // Juju points the pod's liveness probe at Pebble's alive checks and its readiness probe at
+    // the ready ones (docs/decisions/0324): a dead process is restarted, an unready one (database
+    // or git remote unreachable) gets no traffic and its reason shows in the unit's status.
     checks: {
       [HEALTH_CHECK]: {
         override: "replace",
-        level: "ready",
+        level: "alive",
         period: "10s",
         timeout: "3s",
         threshold: 3,
         http: { url: `http://localhost:${PORT}/healthz` },
+      },
+      [READY_CHECK]: {
+        override: "replace",
+        level: "ready",
+        period: "10s",
+        // /readyz asks the database and the git remote; give ssh a moment.
+        timeout: "5s",
+        threshold: 3,
+        http: { url: `http://localhost:${PORT}/readyz` },
       },
     },
   };

@@ -153,8 +153,12 @@ describe("packed charm, one leader unit through its life", () => {
       "user-id": 584792,
     });
     expect(unit.pebble.plan().checks?.healthz).toMatchObject({
-      level: "ready",
+      level: "alive",
       http: { url: "http://localhost:8080/healthz" },
+    });
+    expect(unit.pebble.plan().checks?.readyz).toMatchObject({
+      level: "ready",
+      http: { url: "http://localhost:8080/readyz" },
     });
     expect(unit.pebble.services.get(SERVICE)).toMatchObject({ current: "active", starts: 1 });
 
@@ -207,6 +211,24 @@ describe("packed charm, one leader unit through its life", () => {
     if (svc) svc.current = "inactive";
     await unit.dispatch("hooks/update-status");
     expect(unit.pebble.services.get(SERVICE)).toMatchObject({ current: "active", starts: 2 });
+  });
+
+  it("readyz down (app-pebble-check-failed): blocked with Pebble's reason; check-recovered: active again", async () => {
+    const body = '{"status":"unavailable","checks":{"database":"ok","git":"unreachable"}}';
+    unit.pebble.failingChecks.set("readyz", `non-2xx status code 503; ${body}`);
+    const check = { JUJU_WORKLOAD_NAME: "app", JUJU_PEBBLE_CHECK_NAME: "readyz" };
+    const failed = await unit.dispatch("hooks/app-pebble-check-failed", check);
+    expect(failed.exitCode, failed.stderr).toBe(0);
+    expect(unit.status()).toEqual({
+      name: "blocked",
+      message: `Service not ready, check readyz: non-2xx status code 503; ${body}`,
+    });
+    // The service keeps running: readiness only takes it out of the Kubernetes service.
+    expect(unit.pebble.services.get(SERVICE)?.current).toBe("active");
+    unit.pebble.failingChecks.delete("readyz");
+    const recovered = await unit.dispatch("hooks/app-pebble-check-recovered", check);
+    expect(recovered.exitCode, recovered.stderr).toBe(0);
+    expect(unit.status()?.name).toBe("active");
   });
 
   it("create-user returns a generated password, as the Django charm did", async () => {

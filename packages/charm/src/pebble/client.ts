@@ -207,6 +207,10 @@ export class PebbleClient {
     }
   }
 
+  async getChange(changeId: string): Promise<Change> {
+    return (await this.json("GET", `/v1/changes/${encodeURIComponent(changeId)}`)).result as Change;
+  }
+
   async getChecks(names: readonly string[] = []): Promise<CheckInfo[]> {
     const query = names.length > 0 ? `?names=${encodeURIComponent(names.join(","))}` : "";
     return (await this.json("GET", `/v1/checks${query}`)).result as CheckInfo[];

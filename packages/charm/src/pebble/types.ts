@@ -16,12 +16,18 @@ export interface CheckInfo {
   status: "up" | "down" | "inactive";
   failures: number;
   threshold: number;
+  /** The change running the check: "perform-check" while up, "recover-check" while down. */
+  "change-id"?: string;
+  /** The change before it (for a recover-check, the perform-check that hit the threshold). */
+  "prev-change-id"?: string;
 }
 
 export interface ChangeTask {
   id: string;
   kind: string;
   status: string;
+  /** The task's last log lines, "<RFC 3339 time> <INFO|ERROR> <message>". */
+  log?: string[];
   data?: Record<string, unknown>;
 }
 
