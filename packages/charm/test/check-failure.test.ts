@@ -20,7 +20,11 @@ describe("the reason Pebble logged for a failing check", () => {
       ],
       'Get "http://localhost:8080/readyz": connection refused',
     ],
-    ["a body of several lines on one line", ["2026-11-30T02:00:00Z ERROR code 500; a\nb\n(...)"], "code 500; a b (...)"],
+    [
+      "a body of several lines on one line",
+      ["2026-11-30T02:00:00Z ERROR code 500; a\nb\n(...)"],
+      "code 500; a b (...)",
+    ],
     ["nothing logged yet (a fresh recover-check)", [], undefined],
     ["no task log at all", undefined, undefined],
   ])("%s", (_, log, reason) => {

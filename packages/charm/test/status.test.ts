@@ -87,7 +87,9 @@ describe("decideStatus", () => {
     [
       "readiness down: blocked with Pebble's reason, even over a trusted-on-first-use note",
       {
-        failingChecks: [{ name: "readyz", level: "ready", reason: "non-2xx status code 503; git unreachable" }],
+        failingChecks: [
+          { name: "readyz", level: "ready", reason: "non-2xx status code 503; git unreachable" },
+        ],
         hostKeyTrust: "Trusting scanned host key of h:22",
       },
       "blocked",
