@@ -1,4 +1,5 @@
 import type { CharmConfig } from "./config.js";
+import { OPTION_NAMES_VARIABLE, optionNames } from "./option-names.js";
 import type { CheckSpec, Layer, LogTargetSpec, Plan, ServiceSpec } from "./pebble/types.js";
 import {
   CLI,
@@ -38,6 +39,7 @@ export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, st
     APP_SECRET_KEY: inputs.secretKey,
     POSTGRESQL_DB_CONNECT_STRING: inputs.databaseUrl,
     APP_LOG_LEVEL: config.logLevel,
+    APP_AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
   };
   if (config.gitRepo) env.APP_GIT_REPO = config.gitRepo.url;
   if (config.gitRepo?.transport === "ssh") {
@@ -47,6 +49,8 @@ export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, st
   if (inputs.baseUrl) env.APP_BASE_URL = inputs.baseUrl;
   if (inputs.trustedProxies && inputs.trustedProxies.length > 0)
     env.APP_TRUSTED_PROXIES = inputs.trustedProxies.join(",");
+  // The service names these options, not its variables, in its errors (docs/decisions/0325).
+  env[OPTION_NAMES_VARIABLE] = JSON.stringify(optionNames(env, config));
   return env;
 }
 

@@ -16,6 +16,7 @@ const SSH: CharmConfig = {
   gitRepo: { url: "git+ssh://git@h/x.git@main", transport: "ssh", host: "h", port: 22 },
   gitSshKey: "KEY-TEXT\n",
   logLevel: "info",
+  auditRetentionDays: 90,
 };
 
 describe("desiredEnvironment", () => {
@@ -31,13 +32,23 @@ describe("desiredEnvironment", () => {
     ],
     [
       "https remote: no ssh files; base URL from ingress",
-      { gitRepo: { url: "https://h/x.git", transport: "https", host: "h", port: 443 }, logLevel: "warn" },
+      {
+        gitRepo: { url: "https://h/x.git", transport: "https", host: "h", port: 443 },
+        logLevel: "warn",
+        auditRetentionDays: 30,
+      },
       "https://dns.example/m-app",
       {
         APP_GIT_SSH_KEY_FILE: undefined,
         APP_GIT_KNOWN_HOSTS_FILE: undefined,
         APP_BASE_URL: "https://dns.example/m-app",
         APP_LOG_LEVEL: "warn",
+        APP_AUDIT_RETENTION_DAYS: "30",
+        APP_OPTION_NAMES: JSON.stringify({
+          APP_GIT_REPO: "git-repo",
+          APP_LOG_LEVEL: "log-level",
+          APP_AUDIT_RETENTION_DAYS: "audit-retention-days",
+        }),
       },
     ],
   ])("%s", (_, config, baseUrl, expected) => {
