@@ -270,6 +270,56 @@ describe("packed charm, one leader unit through its life", () => {
     expect(String(all.results.result)).toContain("certbot:\n    domains:\n        example.test\n");
   });
 
+  it("deactivate-user / activate-user / delete-user run the CLI in the workload and say what changed", async () => {
+    await unit.action("create-user", { username: "leaver" });
+    await unit.action("allow-domains", { username: "leaver", domains: "leaver.example.test" });
+
+    const off = await unit.action("deactivate-user", { username: "leaver" });
+    expect(off.failed).toBeUndefined();
+    expect(off.results).toEqual({
+      result:
+        'Deactivated "leaver": its password and tokens no longer work; its grants are kept (activate-user undoes this)',
+      changed: "true",
+    });
+    expect(unit.pebble.execs.at(-1)).toMatchObject({
+      command: ["/usr/bin/node", "/app/dist/cli.js", "deactivate-user", "leaver", "--json"],
+      userId: 584792,
+    });
+    expect(unit.provider.users.get("leaver")?.active).toBe(false);
+    const again = await unit.action("deactivate-user", { username: "leaver" });
+    expect(again.results).toEqual({ result: '"leaver" was already inactive', changed: "false" });
+
+    const on = await unit.action("activate-user", { username: "leaver" });
+    expect(on.results).toEqual({
+      result: 'Activated "leaver": its password and grants work again',
+      changed: "true",
+    });
+    expect(unit.provider.users.get("leaver")?.active).toBe(true);
+
+    const gone = await unit.action("delete-user", { username: "leaver" });
+    expect(gone.failed).toBeUndefined();
+    expect(gone.results).toEqual({
+      result: 'Deleted "leaver" and its grants',
+      domains: "leaver.example.test",
+      subdomains: "",
+    });
+    expect(unit.provider.users.has("leaver")).toBe(false);
+  });
+
+  it.each([
+    ["deactivate-user", { username: "nobody" }, 'Failed: Error: User "nobody" does not exist'],
+    ["activate-user", { username: "nobody" }, 'Failed: Error: User "nobody" does not exist'],
+    [
+      "delete-user",
+      { username: "-rf" },
+      'Invalid username "-rf": use letters, digits and @ . + - _ (150 at most).',
+    ],
+  ])("%s %j fails with a message an operator can act on", async (name, params, message) => {
+    const r = await unit.action(name, params);
+    expect(r.exitCode).toBe(0);
+    expect(r.failed).toBe(message);
+  });
+
   it("actions fail with a message an operator can act on", async () => {
     const none = await unit.action("allow-domains", { username: "certbot" });
     expect(none.failed).toBe("At least one of 'domains' or 'subdomains' must be provided.");
