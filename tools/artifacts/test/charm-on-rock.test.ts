@@ -6,7 +6,8 @@
  * new image must be active and serve POST /present before the leader's pod is replaced.
  *
  * Then the application moves to an ssh remote (a real sshd) and its deploy key is rotated, the old
- * key removed from the server: every unit's service must push with the new key, no manual restart.
+ * key removed from the server and its sessions ended: every unit's service must push with the new
+ * key, no manual restart.
  *
  * Each pod has a network namespace of its own: the charm hardcodes port 8080, so three units on one
  * host need three loopbacks. PostgreSQL is reached over its unix socket (the relation double offers
@@ -394,6 +395,14 @@ describe.runIf(isRoot)(
           { stdio: "pipe" },
         );
       expect(oldKeyLogin).toThrow(/Permission denied/);
+      // And its sessions end (as when the server restarts): the services' ssh masters
+      // (ControlPersist) authenticated with the old key must not carry them on.
+      for (const forwarder of forwarders) {
+        const sessions = execFileSync("ps", ["-o", "pid=", "--ppid", String(forwarder.pid)], {
+          encoding: "utf8",
+        }).match(/\d+/g);
+        for (const pid of sessions ?? []) process.kill(Number(pid), "SIGTERM");
+      }
 
       const pidsBefore = pods.map((p) => p.workload.servicePid(SERVICE));
       await configure(sshd.strangerKey);
