@@ -185,6 +185,11 @@ export class FakePebble {
     }
   }
 
+  /** Drops the changes that are ready, as Pebble's state pruning does with old ones. */
+  pruneReadyChanges(): void {
+    for (const [id, change] of this.changes) if (change.ready) this.changes.delete(id);
+  }
+
   /** Adds a layer the way Pebble loads the image's baked layers at start (PEBBLE_COPY_ONCE). */
   seedLayer(label: string, yaml: string): void {
     this.layers.push({ label, layer: parseYaml(yaml) as PlanShape });
