@@ -115,7 +115,7 @@ describe("the packed .charm", () => {
     expect(options["log-level"]?.default).toBe("info");
   });
 
-  it("actions.yaml keeps the Django charm's actions and parameters", () => {
+  it("actions.yaml keeps the Django charm's actions and parameters, and adds the user lifecycle", () => {
     const actions = yaml("actions.yaml") as Record<
       string,
       { params?: Record<string, unknown>; required?: string[] }
@@ -128,8 +128,15 @@ describe("the packed .charm", () => {
         "list-domains",
         "revoke-domains",
         "rotate-secret-key",
+        "deactivate-user",
+        "activate-user",
+        "delete-user",
       ].sort(),
     );
+    for (const name of ["deactivate-user", "activate-user", "delete-user"]) {
+      expect(Object.keys(actions[name]?.params ?? {}), name).toEqual(["username"]);
+      expect(actions[name]?.required, name).toEqual(["username"]);
+    }
     expect(Object.keys(actions["allow-domains"]?.params ?? {})).toEqual([
       "username",
       "domains",

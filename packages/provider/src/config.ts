@@ -3,6 +3,7 @@ import path from "node:path";
 // zod's v3 API: the same validation for a third of v4's resident memory (decision 0107).
 import { z } from "zod/v3";
 import { InvalidGitRemoteError, parseGitRemote } from "./dns/git-remote.js";
+import { AUDIT_RETENTION_DAYS, AUDIT_RETENTION_RULE, parseAuditRetentionDays } from "./audit-retention.js";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "./log-level.js";
 import {
   describeVariable,
@@ -145,12 +146,17 @@ const schema = z.object({
       }
       return level;
     }),
-  APP_AUDIT_RETENTION_DAYS: z.coerce
-    .number({ invalid_type_error: "must be a whole number of days" })
-    .int("must be a whole number of days")
-    .min(1, "must be at least 1 day")
-    .max(3650, "must be at most 3650 days")
-    .default(90),
+  APP_AUDIT_RETENTION_DAYS: z
+    .string()
+    .default(String(AUDIT_RETENTION_DAYS.default))
+    .transform((v, ctx) => {
+      const days = parseAuditRetentionDays(v);
+      if (days === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: AUDIT_RETENTION_RULE });
+        return z.NEVER;
+      }
+      return days;
+    }),
   APP_TRUSTED_PROXIES: trustedProxiesSchema,
 });
 

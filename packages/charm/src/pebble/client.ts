@@ -249,6 +249,11 @@ export class PebbleClient {
     }
   }
 
+  async getChange(changeId: string): Promise<Change> {
+    const reply = await this.json("GET", `/v1/changes/${encodeURIComponent(changeId)}`);
+    return decodeResult(ChangeSchema, reply.result, reply);
+  }
+
   async getChecks(names: readonly string[] = []): Promise<CheckInfo[]> {
     const query = names.length > 0 ? `?names=${encodeURIComponent(names.join(","))}` : "";
     const reply = await this.json("GET", `/v1/checks${query}`);

@@ -24,6 +24,10 @@ export const CheckInfoSchema = z.object({
   status: z.enum(["up", "down", "inactive"]),
   failures: z.number(),
   threshold: z.number(),
+  /** The change running the check: "perform-check" while up, "recover-check" while down. */
+  "change-id": z.optional(z.string()),
+  /** The change before it (for a recover-check, the perform-check that hit the threshold). */
+  "prev-change-id": z.optional(z.string()),
 });
 export type CheckInfo = z.infer<typeof CheckInfoSchema>;
 
@@ -31,6 +35,8 @@ export const ChangeTaskSchema = z.object({
   id: z.string(),
   kind: z.string(),
   status: z.string(),
+  /** The task's last log lines, "<RFC 3339 time> <INFO|ERROR> <message>". */
+  log: z.optional(z.array(z.string())),
   data: z.optional(z.record(z.string(), z.unknown())),
 });
 export type ChangeTask = z.infer<typeof ChangeTaskSchema>;

@@ -60,7 +60,7 @@ describe("serve refuses a bad configuration before touching anything", () => {
       "APP_SECRET_KEY: must be at least 16 characters",
       "APP_GIT_REPO: plain http:// is not accepted; use https://, ssh or file://",
       `APP_LOG_LEVEL: must be one of ${LEVELS} (got "verbose")`,
-      'APP_AUDIT_RETENTION_DAYS: must be at least 1 day (got "0")',
+      'APP_AUDIT_RETENTION_DAYS: must be a whole number of days from 1 to 3650 (got "0")',
     ]);
   });
 
