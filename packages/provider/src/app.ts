@@ -8,6 +8,7 @@ import { TokenService } from "./auth/tokens.js";
 import { UsedRefreshTokens } from "./auth/used-refresh-tokens.js";
 import type { Database } from "./db/database.js";
 import type { UsersRepo } from "./db/users-repo.js";
+import type { PropagationWaiter } from "./dns/propagation/propagation-waiter.js";
 import type { RecordStore } from "./dns/record-store.js";
 import { AppError } from "./errors.js";
 import { adminRoutes } from "./http/admin-routes.js";
@@ -39,6 +40,8 @@ export interface AppDeps {
   readonly audit?: AuditLog;
   /** APP_BASE_URL: its host counts as the service's own when checking cross-site requests. */
   readonly publicUrl?: string | undefined;
+  /** APP_PROPAGATION_CHECK: /present waits until the authoritative servers serve the value. */
+  readonly propagation?: PropagationWaiter | undefined;
   /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
   readonly extraRouters?: readonly { path: string; router: express.Router }[];
 }
@@ -85,7 +88,9 @@ export function createApp(deps: AppDeps): App {
   app.use(rejectMalformedCredentials());
   // The hot path first: every router a request passes costs it allocations.
   const observers = [...(deps.observers ?? []), ...(deps.audit ? [deps.audit] : [])];
-  app.use(challengeRoutes({ authenticator, store: deps.store, metrics, observers }));
+  app.use(
+    challengeRoutes({ authenticator, store: deps.store, metrics, observers, propagation: deps.propagation }),
+  );
   app.use(opsRoutes({ knex: deps.db.knex, store: deps.store, metrics, logger: deps.logger }));
   app.use(
     "/api/v1",

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 // zod's v3 API: the same validation for a third of v4's resident memory (decision 0107).
 import { z } from "zod/v3";
+import { type PropagationCheck, parsePropagationCheck } from "./dns/propagation/propagation-setting.js";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "./log-level.js";
 
 /** Validated service configuration. Read from the environment once, at start-up. */
@@ -22,6 +23,11 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** Reverse proxies (addresses/CIDRs) whose X-Forwarded-For is believed; empty: none. */
   readonly trustedProxies: readonly string[];
+  /** Authoritative servers a /present waits for (docs/decisions/0108); `off`: answer once pushed. */
+  readonly propagationCheck: PropagationCheck;
+  readonly propagationTimeoutSeconds: number;
+  /** A propagation timeout is a 504 instead of a 200 with a Warning header. */
+  readonly propagationStrict: boolean;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +72,22 @@ const trustedProxiesSchema = optionalText.transform((v, ctx) => {
   return entries;
 });
 
+const propagationCheckSchema = optionalText.transform((v, ctx) => {
+  try {
+    return parsePropagationCheck(v);
+  } catch (err) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const booleanSchema = optionalText.transform((v, ctx) => {
+  const text = (v ?? "false").trim().toLowerCase();
+  if (text === "true" || text === "false") return text === "true";
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be true or false" });
+  return z.NEVER;
+});
+
 const schema = z.object({
   APP_PORT: portSchema.optional(),
   PORT: portSchema.optional(),
@@ -103,6 +125,9 @@ const schema = z.object({
     }),
   APP_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   APP_TRUSTED_PROXIES: trustedProxiesSchema,
+  APP_PROPAGATION_CHECK: propagationCheckSchema,
+  APP_PROPAGATION_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(60),
+  APP_PROPAGATION_STRICT: booleanSchema,
 });
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
@@ -132,5 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.APP_LOG_LEVEL,
     auditRetentionDays: e.APP_AUDIT_RETENTION_DAYS,
     trustedProxies: Object.freeze([...e.APP_TRUSTED_PROXIES]),
+    propagationCheck: e.APP_PROPAGATION_CHECK,
+    propagationTimeoutSeconds: e.APP_PROPAGATION_TIMEOUT,
+    propagationStrict: e.APP_PROPAGATION_STRICT,
   });
 }

@@ -10,6 +10,7 @@ import { type DemoCredentials, ensureDemoUser } from "./dev-demo.js";
 import { createAdvisoryLock } from "./dns/advisory-lock.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
+import { PropagationWaiter } from "./dns/propagation/propagation-waiter.js";
 import { restrictFileCreation, tightenTree } from "./file-modes.js";
 import { createMetrics } from "./http/metrics.js";
 import { createLimitedServer } from "./http/server-limits.js";
@@ -94,6 +95,17 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
       ...(config.gitKnownHostsFile ? { knownHostsFile: config.gitKnownHostsFile } : {}),
     });
+    const propagation =
+      config.propagationCheck.kind === "off"
+        ? undefined
+        : new PropagationWaiter({
+            check: config.propagationCheck,
+            timeoutSeconds: config.propagationTimeoutSeconds,
+            strict: config.propagationStrict,
+            zones: store,
+            logger,
+            metrics: metrics.registry,
+          });
     const logins = createPasswordLogin(new Accounts(db.knex).users, metrics);
     const admin = startAdminServices({
       knex: db.knex,
@@ -114,6 +126,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       extraRouters,
       trustedProxies: config.trustedProxies,
       publicUrl: config.baseUrl,
+      propagation,
     });
     const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
     const server = createLimitedServer(app.express);

@@ -64,6 +64,7 @@ export const auditJson = (r: AuditRecord) => ({
   detail: r.detail,
   count: r.count,
   client: r.client,
+  propagation_wait_ms: r.propagationWaitMs,
 });
 
 function pageUrl(req: Request, page: number): string {
