@@ -1,5 +1,6 @@
 import { InvalidGitRemoteError, parseGitRemote } from "@httprequest-lego-provider/provider/git-remote";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "@httprequest-lego-provider/provider/log-level";
+import { parsePropagationCheck } from "@httprequest-lego-provider/provider/propagation-setting";
 
 /**
  * Charm config (charmcraft.yaml `config.options`), validated with the service's own parsers
@@ -13,6 +14,10 @@ export interface CharmConfig {
   gitSshKeySecret?: string;
   gitKnownHosts?: string;
   logLevel: LogLevel;
+  /** `propagation-check` as configured (APP_PROPAGATION_CHECK); unset: /present does not wait. */
+  propagationCheck?: string;
+  /** `propagation-timeout` in seconds (APP_PROPAGATION_TIMEOUT). */
+  propagationTimeout?: number;
 }
 
 export interface GitRepo {
@@ -84,6 +89,25 @@ export function parseConfig(raw: Record<string, unknown>): ConfigResult {
     const parsed = parseLogLevel(level);
     if (parsed) config.logLevel = parsed;
     else problems.push({ option: "log-level", message: `must be one of ${LOG_LEVELS.join(", ")}` });
+  }
+  const check = stringOption(raw, "propagation-check");
+  if (check !== undefined) {
+    try {
+      parsePropagationCheck(check);
+      config.propagationCheck = check.trim();
+    } catch (err) {
+      problems.push({ option: "propagation-check", message: (err as Error).message });
+    }
+  }
+  const timeout = raw["propagation-timeout"];
+  if (timeout !== undefined) {
+    if (typeof timeout === "number" && Number.isInteger(timeout) && timeout >= 1 && timeout <= 3600)
+      config.propagationTimeout = timeout;
+    else
+      problems.push({
+        option: "propagation-timeout",
+        message: "must be a whole number of seconds, 1 to 3600",
+      });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }

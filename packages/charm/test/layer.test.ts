@@ -38,7 +38,15 @@ describe("desiredEnvironment", () => {
         APP_GIT_KNOWN_HOSTS_FILE: undefined,
         APP_BASE_URL: "https://dns.example/m-app",
         APP_LOG_LEVEL: "warn",
+        APP_PROPAGATION_CHECK: undefined,
+        APP_PROPAGATION_TIMEOUT: undefined,
       },
+    ],
+    [
+      "propagation-check: /present waits for those servers, up to propagation-timeout",
+      { ...SSH, propagationCheck: "auto", propagationTimeout: 120 },
+      undefined,
+      { APP_PROPAGATION_CHECK: "auto", APP_PROPAGATION_TIMEOUT: "120" },
     ],
   ])("%s", (_, config, baseUrl, expected) => {
     const env = desiredEnvironment({
