@@ -145,6 +145,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     const stop = () => {
       stopping ??= (async () => {
         logger.info("shutting down: finishing in-flight requests");
+        propagation?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

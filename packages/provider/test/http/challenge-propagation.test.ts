@@ -88,7 +88,7 @@ describe("/present with APP_PROPAGATION_CHECK", () => {
     const r = await post("/present", V1);
     expect(r.status).toBe(200);
     expect(r.warning).toBe(
-      '199 - "The record is in the repository, but not every authoritative server served it within 10 s: 192.0.2.2:53 has no TXT record for the name yet"',
+      '199 - "The record is in the repository, but after 10.0 s not every authoritative server serves it: 192.0.2.2:53 has no TXT record for the name yet"',
     );
     expect(store.records.get(NAME)?.has(V1)).toBe(true);
     expect(events[0]?.outcome).toBe("ok");

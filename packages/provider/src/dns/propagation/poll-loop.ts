@@ -67,6 +67,20 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+const STOPPING = "was not asked again: the service is stopping";
+
+/**
+ * A waiter's result as it stands: what was served, and what each missing server last answered
+ * (every server is asked in the first round, so only a stop can leave one unasked).
+ */
+function unfinished(w: Waiter): PollResult {
+  const missing = [...w.pending.keys()].map((server) => ({
+    server,
+    reason: w.reasons.get(server) ?? STOPPING,
+  }));
+  return { served: w.served, missing };
+}
+
 /** Delays between rounds: short at first (most servers reload within a second), then 1 s. */
 export const BACKOFF_MS: readonly number[] = [100, 200, 400, 800, 1000];
 
@@ -77,6 +91,7 @@ export class PollLoop {
   /** A request came in since the current round began: the next round starts without a pause. */
   private arrived = false;
   private wake: (() => void) | undefined;
+  private closed = false;
 
   constructor(
     private readonly query: TxtQuery,
@@ -87,7 +102,12 @@ export class PollLoop {
   waitFor(request: PollRequest): Promise<PollResult> {
     return new Promise((resolve) => {
       const pending = new Map(request.servers.map((s) => [s.name, s]));
-      this.waiters.add({ request, pending, reasons: new Map(), served: [], resolve });
+      const waiter: Waiter = { request, pending, reasons: new Map(), served: [], resolve };
+      if (this.closed) {
+        resolve(unfinished(waiter));
+        return;
+      }
+      this.waiters.add(waiter);
       // A newcomer is asked at once, and the backoff starts over for it.
       this.round = 0;
       this.arrived = true;
@@ -97,6 +117,17 @@ export class PollLoop {
         void this.run();
       }
     });
+  }
+
+  /**
+   * Shutting down: every waiter is answered now with the servers still missing, and later ones at
+   * once, so in-flight requests finish instead of holding the shutdown up to the timeout.
+   */
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiters) w.resolve(unfinished(w));
+    this.waiters.clear();
+    this.wake?.();
   }
 
   /** How many requests are waiting (for tests and shutdown). */
@@ -161,11 +192,7 @@ export class PollLoop {
     for (const w of this.waiters) {
       if (w.pending.size > 0 && now < w.request.deadline) continue;
       this.waiters.delete(w);
-      const missing = [...w.pending.keys()].map((server) => ({
-        server,
-        reason: w.reasons.get(server) ?? "was not asked in time",
-      }));
-      w.resolve({ served: w.served, missing });
+      w.resolve(unfinished(w));
     }
   }
 

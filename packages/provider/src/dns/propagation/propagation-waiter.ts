@@ -90,7 +90,7 @@ export class PropagationWaiter {
     const message =
       missing.length === 0
         ? `The record is in the repository, but there is no authoritative server to check: ${await this.noServersReason(fqdn)}`
-        : `The record is in the repository, but not every authoritative server served it within ${this.options.timeoutSeconds} s: ${missing
+        : `The record is in the repository, but after ${(waitedMs / 1000).toFixed(1)} s not every authoritative server serves it: ${missing
             .map((m) => `${m.server} ${m.reason}`)
             .join("; ")}`;
     this.log.warn(
@@ -99,6 +99,11 @@ export class PropagationWaiter {
       message,
     );
     return { waitedMs, confirmed: false, missing, message };
+  }
+
+  /** Stopping: answers every waiting /present now (see PollLoop.close). */
+  close(): void {
+    this.loop.close();
   }
 
   private async serversFor(fqdn: string): Promise<ServerAddresses> {

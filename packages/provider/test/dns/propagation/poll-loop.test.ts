@@ -111,6 +111,24 @@ describe("the propagation poll loop", () => {
     endPause?.();
     expect((await first).missing).toHaveLength(1);
   });
+
+  it("answers every waiting request at once when the service stops, and later ones without polling", async () => {
+    const dns = new FakeDns();
+    const clock: PollClock = { now: () => dns.now, sleep: () => new Promise<void>(() => {}) };
+    const loop = new PollLoop(dns.query, clock);
+    const request = { fqdn: NAME, value: "v1", servers: [server("ns1:53")], pushedAt: 0, deadline: 60_000 };
+    const waiting = loop.waitFor(request);
+    await until(() => dns.queries.length === 1);
+    loop.close();
+    expect(await waiting).toEqual({
+      served: [],
+      missing: [{ server: "ns1:53", reason: "has no TXT record for the name yet" }],
+    });
+    expect((await loop.waitFor(request)).missing).toEqual([
+      { server: "ns1:53", reason: "was not asked again: the service is stopping" },
+    ]);
+    expect(dns.queries).toHaveLength(1);
+  });
 });
 
 /** Lets the loop run its first round (pending promise callbacks) until `ready` holds. */

@@ -89,7 +89,7 @@ describe("waiting for propagation after a push", () => {
     expect(outcome.waitedMs).toBe(5000);
     expect(outcome.missing.map((m) => m.server)).toEqual(["ns9.example.com:53", "192.0.2.54:53"]);
     expect(outcome.message).toBe(
-      "The record is in the repository, but not every authoritative server served it within 5 s: " +
+      "The record is in the repository, but after 5.0 s not every authoritative server serves it: " +
         "ns9.example.com:53 its name does not resolve (ENOTFOUND); " +
         "192.0.2.54:53 refused the query (is it authoritative for the zone?)",
     );
