@@ -130,7 +130,7 @@ export class PollLoop {
     this.wake?.();
   }
 
-  /** How many requests are waiting (for tests and shutdown). */
+  /** How many requests are waiting. */
   get waiting(): number {
     return this.waiters.size;
   }
