@@ -106,6 +106,12 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
             logger,
             metrics: metrics.registry,
           });
+    if (propagation !== undefined) {
+      logger.info(
+        { propagationCheck: config.propagationCheck, timeoutSeconds: config.propagationTimeoutSeconds },
+        "/present waits until the authoritative DNS servers serve the record",
+      );
+    }
     const logins = createPasswordLogin(new Accounts(db.knex).users, metrics);
     const admin = startAdminServices({
       knex: db.knex,
