@@ -7,13 +7,15 @@
  * provider answers only once dig already shows the value.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { checkCertificate } from "./certificate-checks.js";
 import { servedTxt } from "./dig.js";
 import { setDeployDelay } from "./dns-repository.js";
 import type { Daemon } from "./exec.js";
 import { certificatePath, issuerPath, runLego } from "./lego.js";
+import { pendingDeploysDir } from "./pending-deploys.js";
 import { freePort } from "./ports.js";
 import { type ProviderSetup, startProvider } from "./provider.js";
 import {
@@ -63,15 +65,20 @@ async function post(setup: ProviderSetup, harness: Harness, path: string, value:
   return { status: response.status, warning: response.headers.get("warning"), body: await response.text() };
 }
 
-/** Deferred deploys still running are awaited: every zone back to its records, served by bind. */
+/**
+ * Waits until no deferred deploy is pending (each deploys the tip, so a leftover one would make
+ * the next push served early) and every zone is back to its records, served by bind.
+ */
 function settled(harness: Harness, before: Awaited<ReturnType<typeof snapshotZones>>): Promise<string> {
+  const pending = pendingDeploysDir(harness.layout.hookConfig);
   return waitUntil(
-    "bind serving the repository's tip again",
-    () => checkZonesAfter(harness, before, "example.test", [NAME]),
-    {
-      timeoutMs: 30_000,
-      intervalMs: 250,
+    "bind serving the repository's tip, no deploy pending",
+    async () => {
+      const left = existsSync(pending) ? await readdir(pending) : [];
+      if (left.length > 0) throw new Error(`${left.length} deferred deploys pending`);
+      return checkZonesAfter(harness, before, "example.test", [NAME]);
     },
+    { timeoutMs: 30_000, intervalMs: 250 },
   );
 }
 
@@ -106,6 +113,12 @@ export const propagation: Scenario = {
       const served = await servedTxt(dns, NAME);
       if (present.status !== 200 || present.warning !== null) {
         throw new Error(`/present answered ${present.status} (Warning: ${present.warning}): ${present.body}`);
+      }
+      // bind serves the push no sooner than DEPLOY_DELAY_MS after it: the answer must have waited.
+      if (waitedMs < DEPLOY_DELAY_MS - 500) {
+        throw new Error(
+          `/present answered after ${Math.round(waitedMs)} ms, before bind could serve the push`,
+        );
       }
       if (!served.includes(value)) {
         throw new Error(

@@ -9,11 +9,12 @@
  * deploys the branch's tip that many milliseconds later.
  */
 import { spawn } from "node:child_process";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deployedCommit } from "./deployed-commit.js";
 import { servedSerial } from "./dig.js";
 import { run } from "./exec.js";
+import { pendingDeploysDir } from "./pending-deploys.js";
 import { waitUntil } from "./wait-until.js";
 import { parseLoadedSerial, zoneFileName } from "./zones.js";
 
@@ -91,9 +92,14 @@ async function main(): Promise<void> {
   const config = JSON.parse(await readFile(configPath, "utf8")) as DeployHookConfig;
   const delayMs = config.reloadDelayMs ?? 0;
   if (process.argv[3] === DEFERRED) {
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-    const tip = await run([config.git, "rev-parse", `refs/heads/${config.branch}`]);
-    return deployAndLog(config, tip.stdout.trim(), `deferred by ${delayMs} ms, `);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const tip = await run([config.git, "rev-parse", `refs/heads/${config.branch}`]);
+      await deployAndLog(config, tip.stdout.trim(), `deferred by ${delayMs} ms, `);
+    } finally {
+      await rm(join(pendingDeploysDir(configPath), String(process.pid)), { force: true });
+    }
+    return;
   }
   const commit = deployedCommit(await readStdin(), config.branch);
   const stamp = new Date().toISOString();
@@ -104,6 +110,8 @@ async function main(): Promise<void> {
       stdio: ["ignore", "inherit", "inherit"],
     });
     child.unref();
+    await mkdir(pendingDeploysDir(configPath), { recursive: true });
+    await writeFile(join(pendingDeploysDir(configPath), String(child.pid)), "");
     process.stdout.write(`${stamp} ${commit.slice(0, 12)} pushed; deploying the tip in ${delayMs} ms\n`);
     return;
   }
