@@ -5,6 +5,7 @@ import {
 } from "@httprequest-lego-provider/provider/audit-retention";
 import { InvalidGitRemoteError, parseGitRemote } from "@httprequest-lego-provider/provider/git-remote";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "@httprequest-lego-provider/provider/log-level";
+import { parsePropagationCheck } from "@httprequest-lego-provider/provider/propagation-setting";
 
 /**
  * Charm config (charmcraft.yaml `config.options`), validated with the service's own parsers
@@ -20,6 +21,10 @@ export interface CharmConfig {
   logLevel: LogLevel;
   /** Days of audit events the service keeps (option `audit-retention-days`). */
   auditRetentionDays: number;
+  /** `propagation-check` as configured (APP_PROPAGATION_CHECK); unset: /present does not wait. */
+  propagationCheck?: string;
+  /** `propagation-timeout` in seconds (APP_PROPAGATION_TIMEOUT). */
+  propagationTimeout?: number;
 }
 
 export interface GitRepo {
@@ -98,6 +103,25 @@ export function parseConfig(raw: Record<string, unknown>): ConfigResult {
     const days = parseAuditRetentionDays(String(retention));
     if (days !== undefined) config.auditRetentionDays = days;
     else problems.push({ option: "audit-retention-days", message: AUDIT_RETENTION_RULE });
+  }
+  const check = stringOption(raw, "propagation-check");
+  if (check !== undefined) {
+    try {
+      parsePropagationCheck(check);
+      config.propagationCheck = check.trim();
+    } catch (err) {
+      problems.push({ option: "propagation-check", message: (err as Error).message });
+    }
+  }
+  const timeout = raw["propagation-timeout"];
+  if (timeout !== undefined) {
+    if (typeof timeout === "number" && Number.isInteger(timeout) && timeout >= 1 && timeout <= 3600)
+      config.propagationTimeout = timeout;
+    else
+      problems.push({
+        option: "propagation-timeout",
+        message: "must be a whole number of seconds, 1 to 3600",
+      });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }

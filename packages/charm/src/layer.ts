@@ -46,6 +46,11 @@ export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, st
     env.APP_GIT_SSH_KEY_FILE = SSH_KEY_PATH;
     env.APP_GIT_KNOWN_HOSTS_FILE = KNOWN_HOSTS_PATH;
   }
+  // Only with a check: an unchanged environment means no replan for deployments without one.
+  if (config.propagationCheck) {
+    env.APP_PROPAGATION_CHECK = config.propagationCheck;
+    env.APP_PROPAGATION_TIMEOUT = String(config.propagationTimeout ?? 60);
+  }
   if (inputs.baseUrl) env.APP_BASE_URL = inputs.baseUrl;
   if (inputs.trustedProxies && inputs.trustedProxies.length > 0)
     env.APP_TRUSTED_PROXIES = inputs.trustedProxies.join(",");

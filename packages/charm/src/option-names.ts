@@ -20,6 +20,8 @@ export function optionNames(
     APP_GIT_KNOWN_HOSTS_FILE: "git-known-hosts",
     APP_LOG_LEVEL: "log-level",
     APP_AUDIT_RETENTION_DAYS: "audit-retention-days",
+    APP_PROPAGATION_CHECK: "propagation-check",
+    APP_PROPAGATION_TIMEOUT: "propagation-timeout",
   };
   return Object.fromEntries(Object.entries(sources).filter(([variable]) => variable in environment));
 }

@@ -85,4 +85,21 @@ describe("parseConfig", () => {
     const result = parseConfig(raw);
     expect(result.ok && missingConfig(result.config)).toEqual(missing);
   });
+
+  it("takes propagation-check as the service parses it and refuses what the service would refuse", () => {
+    const ok = parseConfig({
+      "propagation-check": " ns1.example.com,192.0.2.53:5353 ",
+      "propagation-timeout": 90,
+    });
+    expect(ok.ok && ok.config).toMatchObject({
+      propagationCheck: "ns1.example.com,192.0.2.53:5353",
+      propagationTimeout: 90,
+    });
+    const bad = parseConfig({ "propagation-check": "ns1 example.com", "propagation-timeout": 0 });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.problems.map((p) => p.option)).toEqual(["propagation-check", "propagation-timeout"]);
+      expect(bad.problems[0]?.message).toContain('not a host[:port]: "ns1 example.com"');
+    }
+  });
 });

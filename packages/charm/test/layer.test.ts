@@ -49,7 +49,15 @@ describe("desiredEnvironment", () => {
           APP_LOG_LEVEL: "log-level",
           APP_AUDIT_RETENTION_DAYS: "audit-retention-days",
         }),
+        APP_PROPAGATION_CHECK: undefined,
+        APP_PROPAGATION_TIMEOUT: undefined,
       },
+    ],
+    [
+      "propagation-check: /present waits for those servers, up to propagation-timeout",
+      { ...SSH, propagationCheck: "auto", propagationTimeout: 120 },
+      undefined,
+      { APP_PROPAGATION_CHECK: "auto", APP_PROPAGATION_TIMEOUT: "120" },
     ],
   ])("%s", (_, config, baseUrl, expected) => {
     const env = desiredEnvironment({

@@ -9,6 +9,7 @@ import { UsedRefreshTokens } from "./auth/used-refresh-tokens.js";
 import type { ChallengeObserver } from "./challenge/challenge-event.js";
 import type { Database } from "./db/database.js";
 import type { UsersRepo } from "./db/users-repo.js";
+import type { PropagationWaiter } from "./dns/propagation/propagation-waiter.js";
 import type { RecordStore } from "./dns/record-store.js";
 import { AppError } from "./errors.js";
 import { adminRoutes } from "./http/admin-routes.js";
@@ -44,6 +45,8 @@ export interface AppDeps {
    * absolute links in answers start with it.
    */
   readonly publicUrl?: string | undefined;
+  /** APP_PROPAGATION_CHECK: /present waits until the authoritative servers serve the value. */
+  readonly propagation?: PropagationWaiter | undefined;
   /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
   readonly extraRouters?: readonly { path: string; router: express.Router }[];
 }
@@ -90,7 +93,9 @@ export function createApp(deps: AppDeps): App {
   app.use(rejectMalformedCredentials());
   // The hot path first: every router a request passes costs it allocations.
   const observers = [...(deps.observers ?? []), ...(deps.audit ? [deps.audit] : [])];
-  app.use(challengeRoutes({ authenticator, store: deps.store, metrics, observers }));
+  app.use(
+    challengeRoutes({ authenticator, store: deps.store, metrics, observers, propagation: deps.propagation }),
+  );
   app.use(opsRoutes({ knex: deps.db.knex, store: deps.store, metrics, logger: deps.logger }));
   app.use(
     "/api/v1",

@@ -2,8 +2,9 @@ import { isIP } from "node:net";
 import path from "node:path";
 // zod's v3 API: the same validation for a third of v4's resident memory (decision 0107).
 import { z } from "zod/v3";
-import { InvalidGitRemoteError, parseGitRemote } from "./dns/git-remote.js";
 import { AUDIT_RETENTION_DAYS, AUDIT_RETENTION_RULE, parseAuditRetentionDays } from "./audit-retention.js";
+import { InvalidGitRemoteError, parseGitRemote } from "./dns/git-remote.js";
+import { type PropagationCheck, parsePropagationCheck } from "./dns/propagation/propagation-setting.js";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "./log-level.js";
 import {
   describeVariable,
@@ -32,6 +33,11 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** Reverse proxies (addresses/CIDRs) whose X-Forwarded-For is believed; empty: none. */
   readonly trustedProxies: readonly string[];
+  /** Authoritative servers a /present waits for (docs/decisions/0108); `off`: answer once pushed. */
+  readonly propagationCheck: PropagationCheck;
+  readonly propagationTimeoutSeconds: number;
+  /** A propagation timeout is a 504 instead of a 200 with a Warning header. */
+  readonly propagationStrict: boolean;
 }
 
 /** One thing wrong with the configuration, and the variables that would fix it. */
@@ -93,6 +99,22 @@ const trustedProxiesSchema = optionalText.transform((v, ctx) => {
     return z.NEVER;
   }
   return entries;
+});
+
+const propagationCheckSchema = optionalText.transform((v, ctx) => {
+  try {
+    return parsePropagationCheck(v);
+  } catch (err) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const booleanSchema = optionalText.transform((v, ctx) => {
+  const text = (v ?? "false").trim().toLowerCase();
+  if (text === "true" || text === "false") return text === "true";
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be true or false" });
+  return z.NEVER;
 });
 
 const schema = z.object({
@@ -158,6 +180,9 @@ const schema = z.object({
       return days;
     }),
   APP_TRUSTED_PROXIES: trustedProxiesSchema,
+  APP_PROPAGATION_CHECK: propagationCheckSchema,
+  APP_PROPAGATION_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(60),
+  APP_PROPAGATION_STRICT: booleanSchema,
 });
 
 /** The variables as parsed (defaults applied); what the Config is built from. */
@@ -206,6 +231,9 @@ function toConfig(e: ConfigEnv): Config {
     logLevel: e.APP_LOG_LEVEL,
     auditRetentionDays: e.APP_AUDIT_RETENTION_DAYS,
     trustedProxies: Object.freeze([...e.APP_TRUSTED_PROXIES]),
+    propagationCheck: e.APP_PROPAGATION_CHECK,
+    propagationTimeoutSeconds: e.APP_PROPAGATION_TIMEOUT,
+    propagationStrict: e.APP_PROPAGATION_STRICT,
   });
 }
 

@@ -19,6 +19,7 @@ export const STATUS_BY_CODE = {
   dns_backend_failed: 502,
   dns_backend_unavailable: 503,
   database_unavailable: 503,
+  propagation_timeout: 504,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;

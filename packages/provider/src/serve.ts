@@ -11,6 +11,7 @@ import { ensureDemoUser } from "./dev-demo.js";
 import { createAdvisoryLock } from "./dns/advisory-lock.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
+import { PropagationWaiter } from "./dns/propagation/propagation-waiter.js";
 import { restrictFileCreation, tightenTree } from "./file-modes.js";
 import { createMetrics } from "./http/metrics.js";
 import { createLimitedServer } from "./http/server-limits.js";
@@ -69,6 +70,23 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
       ...(config.gitKnownHostsFile ? { knownHostsFile: config.gitKnownHostsFile } : {}),
     });
+    const propagation =
+      config.propagationCheck.kind === "off"
+        ? undefined
+        : new PropagationWaiter({
+            check: config.propagationCheck,
+            timeoutSeconds: config.propagationTimeoutSeconds,
+            strict: config.propagationStrict,
+            zones: store,
+            logger,
+            metrics: metrics.registry,
+          });
+    if (propagation !== undefined) {
+      logger.info(
+        { propagationCheck: config.propagationCheck, timeoutSeconds: config.propagationTimeoutSeconds },
+        "/present waits until the authoritative DNS servers serve the record",
+      );
+    }
     const logins = createPasswordLogin(new Accounts(db.knex).users, metrics);
     const admin = startAdminServices({
       knex: db.knex,
@@ -90,6 +108,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       extraRouters,
       trustedProxies: config.trustedProxies,
       publicUrl: config.baseUrl,
+      propagation,
     });
     const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
     const server = createLimitedServer(app.express);
@@ -110,6 +129,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     const stop = () => {
       stopping ??= (async () => {
         logger.info("shutting down: finishing in-flight requests");
+        propagation?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -2,7 +2,7 @@
  * The bare git repository of zone files that the provider pushes to (APP_GIT_REPO=file://...),
  * seeded with the test zones, with a post-receive hook that deploys every push to bind.
  */
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "./exec.js";
 import type { Layout } from "./layout.js";
@@ -90,6 +90,15 @@ export async function installDeployHook(
     `#!/bin/sh\n# Deploys pushed zone files to the test bind9 and reloads it.\nexec ${shellQuote(process.execPath)} ${shellQuote(hookScript)} ${shellQuote(layout.hookConfig)} >>${shellQuote(log)} 2>&1\n`,
   );
   await chmod(hook, 0o755);
+}
+
+/**
+ * Makes the deploy hook play a slow DNS side: bind picks each push up `ms` later instead of
+ * during the push (0: during it again). The hook reads its configuration at every push.
+ */
+export async function setDeployDelay(layout: Layout, ms: number): Promise<void> {
+  const config = JSON.parse(await readFile(layout.hookConfig, "utf8")) as DeployHookConfig;
+  await writeFile(layout.hookConfig, `${JSON.stringify({ ...config, reloadDelayMs: ms }, null, 2)}\n`);
 }
 
 /** Single-quotes a path for the generated hook script. */

@@ -52,10 +52,14 @@ export function providerCli(setup: ProviderSetup, args: readonly string[]): Prom
   return run([process.execPath, setup.cli, ...args], { env: setup.env, timeoutMs: 60_000 });
 }
 
-export async function startProvider(setup: ProviderSetup, layout: Layout): Promise<Daemon> {
-  const daemon = startDaemon("provider", [process.execPath, setup.cli, "serve"], {
+export async function startProvider(
+  setup: ProviderSetup,
+  layout: Layout,
+  name = "provider",
+): Promise<Daemon> {
+  const daemon = startDaemon(name, [process.execPath, setup.cli, "serve"], {
     env: setup.env,
-    logFile: join(layout.logDir, "provider.log"),
+    logFile: join(layout.logDir, `${name}.log`),
   });
   const abortIf = () => (daemon.hasExited() ? `the provider exited; see ${daemon.logFile}` : undefined);
   // /healthz: the process answers; /readyz: the database and the DNS repository are reachable.

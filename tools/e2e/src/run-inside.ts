@@ -87,9 +87,13 @@ export async function runInside({ options, providerCli: cli, hookScript }: Insid
     scratch = await mkdtemp(join(tmpdir(), "hlp-e2e-"));
     const layout = layoutFor(scratch);
     logFiles.push(
-      ...["provider.log", "deploy-hook.log", "pebble.log", "named.stderr.log"].map((f) =>
-        join(layout.logDir, f),
-      ),
+      ...[
+        "provider.log",
+        "provider-propagation.log",
+        "deploy-hook.log",
+        "pebble.log",
+        "named.stderr.log",
+      ].map((f) => join(layout.logDir, f)),
     );
     const { harness, baseline } = await setUp({
       tools,

@@ -11,6 +11,7 @@ import { certificatePath, issuerPath, type LegoRequest, runLego } from "./lego.j
 import type { ScenarioId } from "./options.js";
 import { acmeDirectoryUrl } from "./pebble.js";
 import type { Ports } from "./ports.js";
+import { propagation } from "./propagation-scenario.js";
 import { logHasStatus, type ProviderSetup } from "./provider.js";
 import type { ToolPaths } from "./system-tools.js";
 import { waitUntil } from "./wait-until.js";
@@ -44,7 +45,7 @@ function challengeName(domain: string): string {
   return `_acme-challenge.${domain.replace(/^\*\./, "")}`;
 }
 
-function legoRequest(
+export function legoRequest(
   harness: Harness,
   id: string,
   who: Credentials,
@@ -65,7 +66,7 @@ function legoRequest(
   };
 }
 
-function tail(text: string, lines = 12): string {
+export function tail(text: string, lines = 12): string {
   return text.trim().split("\n").slice(-lines).join("\n");
 }
 
@@ -79,7 +80,7 @@ export async function snapshotZones(harness: Harness): Promise<Map<string, ZoneS
  * Every zone must be back to the records it had before the scenario: the one written to with a
  * larger serial, the others untouched. Returns "zone a->b" for the report.
  */
-async function checkZonesAfter(
+export async function checkZonesAfter(
   harness: Harness,
   before: ReadonlyMap<string, ZoneSnapshot>,
   written: string | undefined,
@@ -218,4 +219,5 @@ export const SCENARIOS: readonly Scenario[] = [
   issuance("subdomain-grant-raw", ["a.b.example.co.test"], "example.co.test", true, "subdomain"),
   noGrant,
   acmeSh,
+  propagation,
 ];

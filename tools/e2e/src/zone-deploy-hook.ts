@@ -3,12 +3,18 @@
  * directory, reloads bind and waits until bind serves the new serials. It stands in for the DNS
  * side that consumes the repository in production. Usage (from hooks/post-receive):
  *   node zone-deploy-hook.js <config.json>   (git writes "<old> <new> <ref>" lines to stdin)
+ *
+ * With `reloadDelayMs` in the config it plays a slow DNS side instead (a cron pull, a late
+ * `rndc reload`): the hook returns at once, so the push completes, and a detached copy of itself
+ * deploys the branch's tip that many milliseconds later.
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deployedCommit } from "./deployed-commit.js";
 import { servedSerial } from "./dig.js";
 import { run } from "./exec.js";
+import { pendingDeploysDir } from "./pending-deploys.js";
 import { waitUntil } from "./wait-until.js";
 import { parseLoadedSerial, zoneFileName } from "./zones.js";
 
@@ -22,7 +28,11 @@ export interface DeployHookConfig {
   readonly namedCheckzone: string;
   readonly dig: string;
   readonly dnsPort: number;
+  /** Deploy this long after the push, without holding the push up (0 or absent: during it). */
+  readonly reloadDelayMs?: number;
 }
+
+const DEFERRED = "--deferred";
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -46,7 +56,7 @@ async function deploy(config: DeployHookConfig, commit: string): Promise<string[
     const target = join(config.zonesDir, zoneFileName(zone));
     if ((await currentText(target)) === shown.stdout) continue;
     // Write beside and rename, so bind never reads a half-written file.
-    const temporary = `${target}.deploying`;
+    const temporary = `${target}.deploying-${process.pid}`;
     await writeFile(temporary, shown.stdout);
     const check = await run([config.namedCheckzone, zone, temporary], { allowFailure: true });
     const serial = parseLoadedSerial(check.stdout);
@@ -62,7 +72,10 @@ async function deploy(config: DeployHookConfig, commit: string): Promise<string[
     await waitUntil(
       `bind serving ${zone} serial ${serial}`,
       async () =>
-        (await servedSerial({ dig: config.dig, port: config.dnsPort }, zone)) === serial ? true : undefined,
+        // A later deploy (deferred ones overlap) may already have loaded a newer serial.
+        ((await servedSerial({ dig: config.dig, port: config.dnsPort }, zone)) ?? 0) >= serial
+          ? true
+          : undefined,
       { timeoutMs: 10_000, intervalMs: 20 },
     );
   }
@@ -77,17 +90,45 @@ async function main(): Promise<void> {
     return;
   }
   const config = JSON.parse(await readFile(configPath, "utf8")) as DeployHookConfig;
+  const delayMs = config.reloadDelayMs ?? 0;
+  if (process.argv[3] === DEFERRED) {
+    try {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const tip = await run([config.git, "rev-parse", `refs/heads/${config.branch}`]);
+      await deployAndLog(config, tip.stdout.trim(), `deferred by ${delayMs} ms, `);
+    } finally {
+      await rm(join(pendingDeploysDir(configPath), String(process.pid)), { force: true });
+    }
+    return;
+  }
   const commit = deployedCommit(await readStdin(), config.branch);
   const stamp = new Date().toISOString();
+  if (commit !== undefined && delayMs > 0) {
+    // Output goes to the hook's log file (not to git), so git need not wait for this child.
+    const child = spawn(process.execPath, [process.argv[1] as string, configPath, DEFERRED], {
+      detached: true,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.unref();
+    await mkdir(pendingDeploysDir(configPath), { recursive: true });
+    await writeFile(join(pendingDeploysDir(configPath), String(child.pid)), "");
+    process.stdout.write(`${stamp} ${commit.slice(0, 12)} pushed; deploying the tip in ${delayMs} ms\n`);
+    return;
+  }
   if (commit === undefined) {
     process.stdout.write(`${stamp} nothing pushed to ${config.branch}\n`);
     return;
   }
+  await deployAndLog(config, commit, "");
+}
+
+async function deployAndLog(config: DeployHookConfig, commit: string, note: string): Promise<void> {
+  const stamp = new Date().toISOString();
   const started = performance.now();
   const deployed = await deploy(config, commit);
   const ms = (performance.now() - started).toFixed(0);
   process.stdout.write(
-    `${stamp} ${commit.slice(0, 12)} deployed ${deployed.join(", ") || "no zone changes"} in ${ms} ms\n`,
+    `${stamp} ${commit.slice(0, 12)} ${note}deployed ${deployed.join(", ") || "no zone changes"} in ${ms} ms\n`,
   );
 }
 

@@ -68,6 +68,20 @@ export const PANELS: PanelSpec[] = [
     ],
   },
   {
+    title: "DNS propagation: push to served (p95) by server, and timeouts",
+    unit: "s",
+    queries: [
+      {
+        expr: `histogram_quantile(0.95, sum by (le, server) (rate(hlp_propagation_served_seconds_bucket{${SEL}}[5m])))`,
+        legend: "p95 {{server}}",
+      },
+      {
+        expr: `sum(increase(hlp_propagation_timeouts_total{${SEL}}[5m]))`,
+        legend: "timeouts per 5 min",
+      },
+    ],
+  },
+  {
     title: "Git push retries (rejected pushes)",
     unit: "ops",
     queries: [{ expr: `sum(rate(hlp_git_push_retries_total{${SEL}}[5m]))`, legend: "retries/s" }],

@@ -65,6 +65,7 @@ export const auditJson = (r: AuditRecord) => ({
   detail: r.detail,
   count: r.count,
   client: r.client,
+  propagation_wait_ms: r.propagationWaitMs,
 });
 
 function pageUrl(pub: PublicUrl, req: Request, page: number): string {

@@ -28,6 +28,8 @@ export interface AuditEntry {
   readonly count?: number;
   /** The client address the request came from, where it matters (failed logins). */
   readonly client?: string | null;
+  /** How long a /present waited for the authoritative servers after its push (milliseconds). */
+  readonly propagationWaitMs?: number | null;
 }
 
 /** One audit record as read back. */
@@ -35,6 +37,7 @@ export interface AuditRecord extends AuditEntry {
   readonly id: number;
   readonly count: number;
   readonly client: string | null;
+  readonly propagationWaitMs: number | null;
 }
 
 /** Turns what the challenge routes report into an audit entry. */
@@ -54,6 +57,8 @@ export function challengeEntry(event: ChallengeEvent, now: Date = new Date()): A
     durationMs: Math.round(event.durationMs * 10) / 10,
     detail: event.message ?? null,
     client: event.client ?? null,
+    propagationWaitMs:
+      event.propagationWaitMs === undefined ? null : Math.round(event.propagationWaitMs * 10) / 10,
   };
 }
 

@@ -36,6 +36,7 @@ interface RawRecord {
   detail: string | null;
   count: number | null;
   client: string | null;
+  propagation_wait_ms: number | null;
 }
 
 const toRecord = (r: RawRecord): AuditRecord => ({
@@ -54,6 +55,7 @@ const toRecord = (r: RawRecord): AuditRecord => ({
   detail: r.detail,
   count: r.count ?? 1,
   client: r.client,
+  propagationWaitMs: r.propagation_wait_ms ?? null,
 });
 
 const toRow = (e: AuditEntry) => ({
@@ -71,9 +73,10 @@ const toRow = (e: AuditEntry) => ({
   detail: e.detail,
   count: e.count ?? 1,
   client: e.client ?? null,
+  propagation_wait_ms: e.propagationWaitMs ?? null,
 });
 
-/** Rows per INSERT statement: well below PostgreSQL's 65535 bind parameters (14 per row). */
+/** Rows per INSERT statement: well below PostgreSQL's 65535 bind parameters (15 per row). */
 const INSERT_CHUNK = 500;
 
 export class AuditRepo {

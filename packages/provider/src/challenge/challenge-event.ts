@@ -15,6 +15,8 @@ export interface ChallengeEvent {
   readonly commit: string | undefined;
   readonly durationMs: number;
   readonly message: string | undefined;
+  /** How long a /present waited for the authoritative servers after the push (APP_PROPAGATION_CHECK). */
+  readonly propagationWaitMs?: number | undefined;
 }
 
 /** Told of every /present and /cleanup once it has been answered (the audit trail). */

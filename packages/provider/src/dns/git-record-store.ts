@@ -193,6 +193,13 @@ export class GitRecordStore implements RecordStore {
     return this.enqueue({ kind: "cleanup", fqdn, value });
   }
 
+  /** The zone serving `fqdn` and its text as of the last known tip (the propagation check reads NS). */
+  async zoneOf(fqdn: string): Promise<{ zone: string; text: string } | undefined> {
+    const match = findZone(fqdn, this.zoneFiles.zones);
+    if (match === undefined || this.zoneFiles.unusable.has(match.fileName)) return undefined;
+    return { zone: match.zone, text: await this.readZoneFile(match.fileName) };
+  }
+
   /** Clones (or reuses) the local copy and checks the remote is reachable. Safe to call again. */
   start(): Promise<void> {
     if (this.started === undefined) {

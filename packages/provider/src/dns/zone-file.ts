@@ -483,3 +483,20 @@ export function applyTxtChange(
       : removeTxtValue(text, zone, change.fqdn, change.value);
   return { text: next, changed: next !== text };
 }
+
+/**
+ * The name servers the zone names for itself: the targets of its apex NS records, absolute,
+ * lowercase, without the trailing dot, in file order and without repeats. A relative target is
+ * taken relative to the zone (an `$ORIGIN` moved elsewhere before the apex NS records is not
+ * followed; zone files put them next to the SOA).
+ */
+export function listNameServers(text: string, zone: string): string[] {
+  const servers: string[] = [];
+  for (const r of view(text, zone).records) {
+    const target = r.rdata[0];
+    if (r.type !== "NS" || r.owner !== zone || target === undefined || target.quoted) continue;
+    const name = absoluteName(target.text, zone);
+    if (!servers.includes(name)) servers.push(name);
+  }
+  return servers;
+}

@@ -8,6 +8,7 @@ import type {
 } from "../challenge/challenge-event.js";
 import { parseChallengeBody } from "../challenge/challenge-request.js";
 import { canManage } from "../challenge/permission.js";
+import type { PropagationWaiter } from "../dns/propagation/propagation-waiter.js";
 import type { RecordStore } from "../dns/record-store.js";
 import { AppError } from "../errors.js";
 import { toResponseError } from "./client-errors.js";
@@ -47,6 +48,8 @@ export function challengeRoutes(deps: {
   store: RecordStore;
   metrics: HttpMetrics;
   observers: readonly ChallengeObserver[];
+  /** Set with APP_PROPAGATION_CHECK: /present answers once the servers serve the value. */
+  propagation?: Pick<PropagationWaiter, "strict" | "waitFor"> | undefined;
 }): Router {
   const router = express.Router();
   // Any content type: lego sends JSON, acme.sh JSON, curl users often form data.
@@ -59,6 +62,8 @@ export function challengeRoutes(deps: {
       let principal: Principal | undefined;
       let fqdn: string | undefined;
       let commit: string | undefined;
+      let propagationWaitMs: number | undefined;
+      let propagationWarning: string | undefined;
       let status = 200;
       let failure: AppError | undefined;
       try {
@@ -78,6 +83,17 @@ export function challengeRoutes(deps: {
             ? await deps.store.present(request.fqdn, request.value ?? "")
             : await deps.store.cleanup(request.fqdn, request.value);
         commit = result.commit;
+        // Unset, /present takes exactly the path it always took: no extra await.
+        if (action === "present" && deps.propagation !== undefined) {
+          const outcome = await deps.propagation.waitFor(request.fqdn, request.value ?? "");
+          propagationWaitMs = outcome.waitedMs;
+          if (outcome.message !== undefined) {
+            if (deps.propagation.strict) throw new AppError("propagation_timeout", outcome.message);
+            propagationWarning = outcome.message;
+            // 199 "miscellaneous warning": the answer is a success the client may still act on.
+            res.set("Warning", `199 - "${outcome.message.replace(/[^\x20-\x7e]|["\\]/g, "'")}"`);
+          }
+        }
         const echo: Record<string, string> = { fqdn: request.fqdn };
         if (request.value !== undefined) echo.value = request.value;
         res.status(200).json(echo);
@@ -99,7 +115,8 @@ export function challengeRoutes(deps: {
           status,
           commit,
           durationMs: performance.now() - started,
-          message: failure?.message,
+          message: failure?.message ?? propagationWarning,
+          propagationWaitMs,
         };
         for (const o of deps.observers) o.onChallenge(event);
       }

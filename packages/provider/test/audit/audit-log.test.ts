@@ -57,6 +57,18 @@ describe("the audit writer on PostgreSQL", () => {
     await log.close();
   });
 
+  it("records how long a /present waited for the authoritative servers, and nothing for one that did not wait", async () => {
+    const { logger } = capturingLogger();
+    const log = new AuditLog(repo, logger, { flushIntervalMs: 20 });
+    log.onChallenge({ ...event(1), propagationWaitMs: 2345.678 });
+    log.onChallenge(event(2));
+    await log.close();
+    const { records } = await repo.query({}, { limit: 10, offset: 0 });
+    const waited = new Map(records.map((r) => [r.fqdn, r.propagationWaitMs]));
+    expect(waited.get("_acme-challenge.host1.example.com")).toBeCloseTo(2345.7, 1);
+    expect(waited.get("_acme-challenge.host2.example.com")).toBeNull();
+  });
+
   it("writes a burst in a few batched statements, keeping the order", async () => {
     const { logger } = capturingLogger();
     const log = new AuditLog(repo, logger, { flushIntervalMs: 10_000, batchSize: 400 });

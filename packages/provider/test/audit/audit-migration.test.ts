@@ -35,6 +35,7 @@ describe.each(DATABASE_KINDS)("the audit and session migrations on %s", (kind) =
       "0003_admin_sessions",
       "0004_used_refresh_tokens",
       "0005_audit_count_and_client",
+      "0008_audit_propagation_wait",
     ];
     expect(ours.map((m) => m.name)).toEqual(names);
     await migrate(t.db.knex, django ? [django] : []);
