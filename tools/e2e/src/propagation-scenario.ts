@@ -10,13 +10,13 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { freePort } from "@httprequest-lego-provider/free-port";
 import { checkCertificate } from "./certificate-checks.js";
 import { servedTxt } from "./dig.js";
 import { setDeployDelay } from "./dns-repository.js";
 import type { Daemon } from "./exec.js";
 import { certificatePath, issuerPath, runLego } from "./lego.js";
 import { pendingDeploysDir } from "./pending-deploys.js";
-import { freePort } from "./ports.js";
 import { type ProviderSetup, startProvider } from "./provider.js";
 import {
   checkZonesAfter,
