@@ -7,9 +7,10 @@ import { type Config, ConfigError } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
 import { type DemoCredentials, ensureDemoUser } from "./dev-demo.js";
-import { createAdvisoryLock } from "./dns/advisory-lock.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
+import type { RecordStore } from "./dns/record-store.js";
+import { createReplicaRecordStore } from "./dns/replica-record-store.js";
 import { restrictFileCreation, tightenTree } from "./file-modes.js";
 import { createMetrics } from "./http/metrics.js";
 import { createLimitedServer } from "./http/server-limits.js";
@@ -87,13 +88,25 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       dataDir: config.dataDir,
       logger,
       metrics: metrics.registry,
-      // Replicas sharing a PostgreSQL database take turns pushing instead of racing the remote.
-      ...(db.kind === "postgresql" ? { lock: createAdvisoryLock(db.knex, repo) } : {}),
       ...(config.gitSshKey ? { sshKey: config.gitSshKey } : {}),
       ...(config.gitSshKeyFile ? { sshKeyFile: config.gitSshKeyFile } : {}),
       ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
       ...(config.gitKnownHostsFile ? { knownHostsFile: config.gitKnownHostsFile } : {}),
     });
+    // On PostgreSQL, replicas of one remote hand their changes to one writer (decision 0108);
+    // the embedded database has one process, which writes the repository itself.
+    let records: RecordStore = store;
+    if (db.kind === "postgresql" && config.databaseUrl) {
+      const replicas = createReplicaRecordStore({
+        inner: store,
+        knex: db.knex,
+        databaseUrl: config.databaseUrl,
+        remoteKey: `${store.remote.displayUrl}\n${store.remote.branch ?? ""}`,
+        logger,
+      });
+      await replicas.start();
+      records = replicas;
+    }
     const logins = createPasswordLogin(new Accounts(db.knex).users, metrics);
     const admin = startAdminServices({
       knex: db.knex,
@@ -105,7 +118,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     const { audit, extraRouters } = admin;
     const app = createApp({
       db,
-      store,
+      store: records,
       logger,
       secretKey,
       metrics,
@@ -136,7 +149,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        await store.close();
+        await records.close();
         await admin.close();
         await db.close();
         logger.info("stopped");

@@ -11,6 +11,8 @@ export interface BenchArgs {
   readonly baseline: boolean;
   readonly outDir: string;
   readonly keep: boolean;
+  /** The replicas row: 3 processes vs 1 on one database and one remote ("only": nothing else). */
+  readonly replicas: "yes" | "no" | "only";
 }
 
 export const USAGE = `Usage: pnpm bench [options]
@@ -30,6 +32,8 @@ Options:
   --no-baseline         skip the clone-per-request baseline
   --out DIR             where to write the JSON (default bench-results)
   --keep                keep the scratch directory (repositories, service logs)
+  --no-replicas         skip the replicas row (3 processes vs 1 on one database and remote)
+  --only-replicas       run the replicas row only
   --help                show this help
 
 Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres) is the
@@ -57,6 +61,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
   let baseline = true;
   let outDir = "bench-results";
   let keep = false;
+  let replicas: BenchArgs["replicas"] = "yes";
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const next = (): string | undefined => {
@@ -97,6 +102,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
       case "--keep":
         keep = true;
         break;
+      case "--no-replicas":
+        replicas = "no";
+        break;
+      case "--only-replicas":
+        replicas = "only";
+        break;
       case "--":
         break;
       default:
@@ -105,5 +116,5 @@ export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
   }
   if (clients.some((c) => c > 256)) throw new Error("--clients: at most 256 (load stays bounded)");
   if (duration > 120) throw new Error("--duration: at most 120 seconds per step");
-  return { quick, sizes, transports, clients, duration, sequential, baseline, outDir, keep };
+  return { quick, sizes, transports, clients, duration, sequential, baseline, outDir, keep, replicas };
 }

@@ -4,6 +4,7 @@ import { auditCountMigration } from "../audit/audit-count-migration.js";
 import { auditLogMigration } from "../audit/audit-migration.js";
 import { usedRefreshTokensMigration } from "../auth/used-refresh-tokens.js";
 import { advisoryLockKey } from "../dns/advisory-lock.js";
+import { recordChangeQueueMigration } from "../dns/change-queue.js";
 
 /**
  * Schema migrations, kept in code so the bundle needs no migration directory. The first one
@@ -95,6 +96,7 @@ export const MIGRATIONS: Migration[] = [
   adminSessionMigration,
   usedRefreshTokensMigration,
   auditCountMigration,
+  recordChangeQueueMigration,
 ];
 
 class InCodeMigrationSource implements Knex.MigrationSource<Migration> {

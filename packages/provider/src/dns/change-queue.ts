@@ -1,0 +1,204 @@
+/**
+ * The record changes replicas hand to the one replica that writes the DNS repository, as rows of
+ * a PostgreSQL table (decision 0108). A row is queued by the replica that took the request,
+ * claimed by the writer, answered with the outcome once its commit is in the remote (or failed),
+ * and deleted by the replica that waits for it. NOTIFY wakes the writer and the waiters; every
+ * step is also found by polling, so a lost notification only costs time.
+ */
+import type { Knex } from "knex";
+import type { Migration } from "../db/migrations.js";
+import {
+  AppError,
+  DnsBackendError,
+  type ErrorCode,
+  STATUS_BY_CODE,
+  ZoneNotConfiguredError,
+} from "../errors.js";
+import type { StoreResult } from "./record-store.js";
+import type { TxtChange } from "./zone-file.js";
+
+/** Wakes the writer: a change was queued. Payload: the repository key. */
+export const QUEUED_CHANNEL = "hlp_record_change_queued";
+/** Wakes the waiters: changes were answered. Payload: the repository key. */
+export const ANSWERED_CHANNEL = "hlp_record_change_answered";
+
+export const recordChangeQueueMigration: Migration = {
+  name: "0007_record_change_queue",
+  async up(knex) {
+    await knex.raw(`
+      CREATE TABLE IF NOT EXISTS hlp_record_change (
+        id bigserial PRIMARY KEY,
+        repo varchar(64) NOT NULL,
+        kind varchar(16) NOT NULL,
+        fqdn varchar(255) NOT NULL,
+        value varchar(255),
+        state varchar(16) NOT NULL DEFAULT 'queued',
+        commit_id varchar(64),
+        error_code varchar(32),
+        error_message text,
+        queued_at timestamp with time zone NOT NULL DEFAULT now(),
+        answered_at timestamp with time zone
+      )`);
+    await knex.raw(
+      "CREATE INDEX IF NOT EXISTS hlp_record_change_repo_state_idx ON hlp_record_change (repo, state, id)",
+    );
+  },
+};
+
+/** A change as the writer claims it. */
+export interface QueuedChange {
+  readonly id: string;
+  readonly change: TxtChange;
+}
+
+/** What the writer answers for one change. */
+export type ChangeAnswer =
+  | { readonly id: string; readonly ok: true; readonly commit: string | undefined }
+  | { readonly id: string; readonly ok: false; readonly code: ErrorCode; readonly message: string };
+
+interface ChangeRow {
+  id: string;
+  kind: string;
+  fqdn: string;
+  value: string | null;
+}
+
+interface AnsweredRow {
+  id: string;
+  fqdn: string;
+  commit_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export class ChangeQueue {
+  /** @param repo the repository key (advisoryLockKey of the URL): replicas of one remote share it. */
+  constructor(
+    private readonly knex: Knex,
+    readonly repo: string,
+  ) {}
+
+  /** Queues a change and wakes the writer; returns the row's id. */
+  async enqueue(change: TxtChange): Promise<string> {
+    const value = change.kind === "present" ? change.value : (change.value ?? null);
+    const result = await this.knex.raw<{ rows: { id: string }[] }>(
+      `WITH c AS (
+         INSERT INTO hlp_record_change (repo, kind, fqdn, value) VALUES (?, ?, ?, ?) RETURNING id
+       ) SELECT c.id::text AS id, pg_notify(?, ?) FROM c`,
+      [this.repo, change.kind, change.fqdn, value, QUEUED_CHANNEL, this.repo],
+    );
+    const id = result.rows[0]?.id;
+    if (id === undefined) throw new Error("the change queue returned no id");
+    return id;
+  }
+
+  /** Claims up to `limit` queued changes, oldest first. Only the writer calls this. */
+  async claim(limit: number): Promise<QueuedChange[]> {
+    const result = await this.knex.raw<{ rows: ChangeRow[] }>(
+      `UPDATE hlp_record_change SET state = 'claimed'
+       WHERE id IN (
+         SELECT id FROM hlp_record_change WHERE repo = ? AND state = 'queued' ORDER BY id LIMIT ?
+       ) RETURNING id::text AS id, kind, fqdn, value`,
+      [this.repo, limit],
+    );
+    return result.rows
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+      .map((row) => ({ id: row.id, change: toChange(row) }));
+  }
+
+  /**
+   * A new writer takes over what its predecessor claimed and never answered. Applying a change
+   * twice is harmless (present and cleanup are idempotent), and the rows keep their order.
+   */
+  async requeueClaimed(): Promise<number> {
+    const result = await this.knex.raw<{ rowCount: number }>(
+      "UPDATE hlp_record_change SET state = 'queued' WHERE repo = ? AND state = 'claimed'",
+      [this.repo],
+    );
+    return result.rowCount;
+  }
+
+  /** Records outcomes and wakes the waiters, in one statement. */
+  async answer(answers: readonly ChangeAnswer[]): Promise<void> {
+    if (answers.length === 0) return;
+    // As one JSON parameter: knex would spread an array parameter into a list.
+    const rows = answers.map((a) =>
+      a.ok
+        ? { id: a.id, commit_id: a.commit ?? null, error_code: null, error_message: null }
+        : { id: a.id, commit_id: null, error_code: a.code, error_message: a.message },
+    );
+    await this.knex.raw(
+      `WITH a AS (
+         UPDATE hlp_record_change AS r
+         SET state = 'answered', commit_id = v.commit_id, error_code = v.error_code,
+             error_message = v.error_message, answered_at = now()
+         FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, commit_id text, error_code text, error_message text)
+         WHERE r.id = v.id
+         RETURNING r.id
+       ) SELECT pg_notify(?, ?) FROM (SELECT count(*) FROM a) AS n`,
+      [JSON.stringify(rows), ANSWERED_CHANNEL, this.repo],
+    );
+  }
+
+  /** Takes the answered rows among `ids` (deleting them): the waiter's side. */
+  async collect(ids: readonly string[]): Promise<Map<string, StoreResult | AppError>> {
+    const out = new Map<string, StoreResult | AppError>();
+    if (ids.length === 0) return out;
+    const result = await this.knex.raw<{ rows: AnsweredRow[] }>(
+      `DELETE FROM hlp_record_change
+       WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint) AND state = 'answered'
+       RETURNING id::text AS id, fqdn, commit_id, error_code, error_message`,
+      [JSON.stringify(ids)],
+    );
+    for (const row of result.rows) out.set(row.id, toOutcome(row));
+    return out;
+  }
+
+  /** Takes back a change nobody has claimed yet; false when the writer already has it. */
+  async withdraw(id: string): Promise<boolean> {
+    const result = await this.knex.raw<{ rowCount: number }>(
+      "DELETE FROM hlp_record_change WHERE id = ? AND state = 'queued'",
+      [id],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** Drops answers nobody collected (their replica stopped while waiting). */
+  async pruneAnswered(olderThanSeconds: number): Promise<void> {
+    await this.knex.raw(
+      "DELETE FROM hlp_record_change WHERE repo = ? AND state = 'answered' AND answered_at < now() - make_interval(secs => ?)",
+      [this.repo, olderThanSeconds],
+    );
+  }
+}
+
+function toChange(row: ChangeRow): TxtChange {
+  if (row.kind === "present") return { kind: "present", fqdn: row.fqdn, value: row.value ?? "" };
+  return { kind: "cleanup", fqdn: row.fqdn, value: row.value ?? undefined };
+}
+
+function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(STATUS_BY_CODE, code);
+}
+
+/** An answer back into what the store's caller gets: the same error class and message. */
+function toOutcome(row: AnsweredRow): StoreResult | AppError {
+  if (row.error_code === null) return { commit: row.commit_id ?? undefined };
+  const message = row.error_message ?? "The DNS change failed";
+  if (row.error_code === "zone_not_configured") return new ZoneNotConfiguredError(row.fqdn);
+  if (row.error_code === "dns_backend_failed" || row.error_code === "dns_backend_unavailable") {
+    return new DnsBackendError(message, { unavailable: row.error_code === "dns_backend_unavailable" });
+  }
+  return new AppError(isErrorCode(row.error_code) ? row.error_code : "internal", message);
+}
+
+/** The answer for a change that landed (or had nothing to do). */
+export function successAnswer(id: string, result: StoreResult): ChangeAnswer {
+  return { id, ok: true, commit: result.commit };
+}
+
+/** The answer for a change that failed: its error's code and message travel to the waiter. */
+export function failureAnswer(id: string, err: unknown): ChangeAnswer {
+  if (err instanceof AppError) return { id, ok: false, code: err.code, message: err.message };
+  return { id, ok: false, code: "internal", message: "Internal error" };
+}
