@@ -103,6 +103,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         databaseUrl: config.databaseUrl,
         remoteKey: `${store.remote.displayUrl}\n${store.remote.branch ?? ""}`,
         logger,
+        metrics: metrics.registry,
       });
       await replicas.start();
       records = replicas;

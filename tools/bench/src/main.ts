@@ -489,7 +489,7 @@ async function main(args: BenchArgs): Promise<void> {
       `database ready; user bench has a pbkdf2_sha256 ${DJANGO_ITERATIONS.toLocaleString("en")}-iteration password`,
     );
 
-    if (args.transports.includes("ssh")) {
+    if (args.replicas !== "only" && args.transports.includes("ssh")) {
       sshd = await startSshd(join(scratch, "sshd"));
       log(`sshd listening on 127.0.0.1:${sshd.port}`);
     }
@@ -607,7 +607,7 @@ async function main(args: BenchArgs): Promise<void> {
 
   const report = render(seqRuns, loads, baseLoads, args);
   if (replicas !== undefined) report.targets.push(...replicasTargets(replicas));
-  process.stdout.write(`${report.text}\n`);
+  if (args.replicas !== "only") process.stdout.write(`${report.text}\n`);
   if (replicas !== undefined) process.stdout.write(`${renderReplicas(replicas)}\n`);
   const outDir = resolve(repoRoot, args.outDir);
   await mkdir(outDir, { recursive: true });

@@ -154,13 +154,20 @@ export class ChangeQueue {
     return out;
   }
 
-  /** Takes back a change nobody has claimed yet; false when the writer already has it. */
-  async withdraw(id: string): Promise<boolean> {
-    const result = await this.knex.raw<{ rowCount: number }>(
-      "DELETE FROM hlp_record_change WHERE id = ? AND state = 'queued'",
-      [id],
+  /**
+   * Takes back a change nobody has claimed yet. "claimed" (or "answered"): the writer has it and
+   * will answer; "gone": the row is no longer there (the database lost it), nobody will answer.
+   */
+  async withdraw(id: string): Promise<"withdrawn" | "claimed" | "gone"> {
+    const result = await this.knex.raw<{ rows: { withdrawn: number; state: string | null }[] }>(
+      `WITH d AS (DELETE FROM hlp_record_change WHERE id = ? AND state = 'queued' RETURNING id)
+       SELECT (SELECT count(*) FROM d)::int AS withdrawn,
+              (SELECT state FROM hlp_record_change WHERE id = ?) AS state`,
+      [id, id],
     );
-    return result.rowCount === 1;
+    const row = result.rows[0];
+    if (row !== undefined && row.withdrawn > 0) return "withdrawn";
+    return row?.state === null || row?.state === undefined ? "gone" : "claimed";
   }
 
   /** Drops answers nobody collected (their replica stopped while waiting). */

@@ -8,6 +8,7 @@
  */
 import type { Knex } from "knex";
 import type { Logger } from "pino";
+import { Gauge, type Registry } from "prom-client";
 import { AppError, DnsBackendError } from "../errors.js";
 import { advisoryLockKey } from "./advisory-lock.js";
 import {
@@ -47,6 +48,12 @@ const CLAIM_LIMIT = 500;
 /** Answers nobody collected are dropped after this long (their replica stopped). */
 const PRUNE_AFTER_SECONDS = 600;
 const PRUNE_EVERY_MS = 60_000;
+/** Shortest pause between two claims (a push takes tens of ms; this only merges claims). */
+const CLAIM_SPACING_MS = 5;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** Runs `task` now, or once more after the run in flight when asked again meanwhile. */
 class Coalesced {
@@ -138,10 +145,10 @@ export class ReplicaRecordStore implements RecordStore {
     // Whoever still waits here hears from the queue no more: their rows are taken back if
     // unclaimed; a claimed row is answered by the next writer, but not to this replica.
     for (const [id, w] of this.waiters) {
-      const withdrawn = await this.queue.withdraw(id).catch(() => false);
+      const state = await this.queue.withdraw(id).catch(() => "claimed" as const);
       w.reject(
         new DnsBackendError(
-          withdrawn
+          state === "withdrawn"
             ? "The DNS record store is shutting down; the change was not made"
             : "The DNS record store is shutting down; the change was handed to another replica",
           { unavailable: true },
@@ -195,11 +202,14 @@ export class ReplicaRecordStore implements RecordStore {
     const now = Date.now();
     for (const [id, w] of this.waiters) {
       if (now - w.since < this.claimTimeoutMs) continue;
-      if (!(await this.queue.withdraw(id))) continue; // claimed: the writer will answer it
+      const state = await this.queue.withdraw(id);
+      if (state === "claimed") continue; // the writer has it and will answer
       this.waiters.delete(id);
       w.reject(
         new DnsBackendError(
-          `No replica wrote the DNS repository within ${Math.round(this.claimTimeoutMs / 1000)} s; the change was not made`,
+          state === "withdrawn"
+            ? `No replica wrote the DNS repository within ${Math.round(this.claimTimeoutMs / 1000)} s; the change was not made`
+            : "The change queue in PostgreSQL lost this change; it may or may not be in the DNS repository: retry",
           { unavailable: true },
         ),
       );
@@ -213,7 +223,12 @@ export class ReplicaRecordStore implements RecordStore {
       const claimed = await this.queue.claim(CLAIM_LIMIT);
       // All at once, so the inner store puts them in one commit with whatever else is queued.
       for (const c of claimed) this.apply(c);
-      if (claimed.length < CLAIM_LIMIT) return;
+      if (claimed.length === 0) return;
+      if (claimed.length < CLAIM_LIMIT) {
+        // Changes keep arriving one notification each: let a few gather before the next claim.
+        await sleep(CLAIM_SPACING_MS);
+        return;
+      }
     }
   }
 
@@ -311,6 +326,20 @@ export interface ReplicaWiring {
   readonly remoteKey: string;
   readonly logger: Logger;
   readonly pollMs?: number | undefined;
+  readonly metrics?: Registry | undefined;
+}
+
+/** `hlp_dns_writer`: which replica writes the repository, read at every scrape. */
+function registerWriterGauge(registry: Registry | undefined, store: ReplicaRecordStore): void {
+  if (registry === undefined || registry.getSingleMetric("hlp_dns_writer") !== undefined) return;
+  new Gauge({
+    name: "hlp_dns_writer",
+    help: "1 while this replica writes the DNS repository for every replica sharing the database",
+    registers: [registry],
+    collect() {
+      this.set(store.isWriter ? 1 : 0);
+    },
+  });
 }
 
 /** The store, its queue and its lease, wired to each other. Call start() before use. */
@@ -331,5 +360,6 @@ export function createReplicaRecordStore(wiring: ReplicaWiring): ReplicaRecordSt
     logger: wiring.logger,
     pollMs: wiring.pollMs,
   });
+  registerWriterGauge(wiring.metrics, store);
   return store;
 }
