@@ -2,8 +2,9 @@
  * The record changes replicas hand to the one replica that writes the DNS repository, as rows of
  * a PostgreSQL table (decision 0108). A row is queued by the replica that took the request,
  * claimed by the writer, answered with the outcome once its commit is in the remote (or failed),
- * and deleted by the replica that waits for it. NOTIFY wakes the writer and the waiters; every
- * step is also found by polling, so a lost notification only costs time.
+ * and deleted by the replica that waits for it. The notifications carry the change to the writer
+ * and the successful answers back, so neither side queries on the way; every step is also found
+ * by polling the rows, so a lost notification only costs time.
  */
 import type { Knex } from "knex";
 import type { Migration } from "../db/migrations.js";
@@ -17,10 +18,30 @@ import {
 import type { StoreResult } from "./record-store.js";
 import type { TxtChange } from "./zone-file.js";
 
-/** Wakes the writer: a change was queued. Payload: the repository key. */
+/** A change was queued. Payload: QueuedNotice as JSON. */
 export const QUEUED_CHANNEL = "hlp_record_change_queued";
-/** Wakes the waiters: changes were answered. Payload: the repository key. */
+/** Changes were answered. Payload: AnsweredNotice as JSON. */
 export const ANSWERED_CHANNEL = "hlp_record_change_answered";
+/** Answers per notification: NOTIFY payloads are limited to 8000 bytes. */
+const ANSWERS_PER_NOTICE = 100;
+
+/** What the queued notification carries: the repository key, the row's id and the change. */
+export interface QueuedNotice {
+  readonly repo: string;
+  readonly id: string;
+  readonly kind: string;
+  readonly fqdn: string;
+  readonly value: string | null;
+}
+
+/** What the answered notification carries: successes with their commit, and failed ids. */
+export interface AnsweredNotice {
+  readonly repo: string;
+  /** [id, commit or null] */
+  readonly ok: readonly (readonly [string, string | null])[];
+  /** Failed ids: the waiter reads the error from the row. */
+  readonly failed: readonly string[];
+}
 
 export const recordChangeQueueMigration: Migration = {
   name: "0007_record_change_queue",
@@ -84,8 +105,21 @@ export class ChangeQueue {
     const result = await this.knex.raw<{ rows: { id: string }[] }>(
       `WITH c AS (
          INSERT INTO hlp_record_change (repo, kind, fqdn, value) VALUES (?, ?, ?, ?) RETURNING id
-       ) SELECT c.id::text AS id, pg_notify(?, ?) FROM c`,
-      [this.repo, change.kind, change.fqdn, value, QUEUED_CHANNEL, this.repo],
+       ) SELECT c.id::text AS id,
+                pg_notify(?, json_build_object('repo', ?::text, 'id', c.id::text, 'kind', ?::text,
+                                               'fqdn', ?::text, 'value', ?::text)::text)
+         FROM c`,
+      [
+        this.repo,
+        change.kind,
+        change.fqdn,
+        value,
+        QUEUED_CHANNEL,
+        this.repo,
+        change.kind,
+        change.fqdn,
+        value,
+      ],
     );
     const id = result.rows[0]?.id;
     if (id === undefined) throw new Error("the change queue returned no id");
@@ -106,6 +140,16 @@ export class ChangeQueue {
       .map((row) => ({ id: row.id, change: toChange(row) }));
   }
 
+  /** Marks changes the writer took from their notification as claimed (off the request path). */
+  async markClaimed(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.knex.raw(
+      `UPDATE hlp_record_change SET state = 'claimed'
+       WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint) AND state = 'queued'`,
+      [JSON.stringify(ids)],
+    );
+  }
+
   /**
    * A new writer takes over what its predecessor claimed and never answered. Applying a change
    * twice is harmless (present and cleanup are idempotent), and the rows keep their order.
@@ -118,15 +162,26 @@ export class ChangeQueue {
     return result.rowCount;
   }
 
-  /** Records outcomes and wakes the waiters, in one statement. */
+  /** Records outcomes and tells the waiters, one statement per notification's worth. */
   async answer(answers: readonly ChangeAnswer[]): Promise<void> {
-    if (answers.length === 0) return;
+    for (let i = 0; i < answers.length; i += ANSWERS_PER_NOTICE) {
+      await this.answerChunk(answers.slice(i, i + ANSWERS_PER_NOTICE));
+    }
+  }
+
+  private async answerChunk(answers: readonly ChangeAnswer[]): Promise<void> {
     // As one JSON parameter: knex would spread an array parameter into a list.
     const rows = answers.map((a) =>
       a.ok
         ? { id: a.id, commit_id: a.commit ?? null, error_code: null, error_message: null }
         : { id: a.id, commit_id: null, error_code: a.code, error_message: a.message },
     );
+    const notice: AnsweredNotice = {
+      repo: this.repo,
+      ok: answers.flatMap((a) => (a.ok ? [[a.id, a.commit ?? null] as const] : [])),
+      failed: answers.flatMap((a) => (a.ok ? [] : [a.id])),
+    };
+    // The notification goes out when the update commits: a waiter never hears before the row says so.
     await this.knex.raw(
       `WITH a AS (
          UPDATE hlp_record_change AS r
@@ -136,7 +191,7 @@ export class ChangeQueue {
          WHERE r.id = v.id
          RETURNING r.id
        ) SELECT pg_notify(?, ?) FROM (SELECT count(*) FROM a) AS n`,
-      [JSON.stringify(rows), ANSWERED_CHANNEL, this.repo],
+      [JSON.stringify(rows), ANSWERED_CHANNEL, JSON.stringify(notice)],
     );
   }
 
@@ -170,12 +225,44 @@ export class ChangeQueue {
     return row?.state === null || row?.state === undefined ? "gone" : "claimed";
   }
 
+  /** Deletes answered rows whose answer reached the waiter through the notification. */
+  async forget(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.knex.raw(
+      "DELETE FROM hlp_record_change WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)",
+      [JSON.stringify(ids)],
+    );
+  }
+
   /** Drops answers nobody collected (their replica stopped while waiting). */
   async pruneAnswered(olderThanSeconds: number): Promise<void> {
     await this.knex.raw(
       "DELETE FROM hlp_record_change WHERE repo = ? AND state = 'answered' AND answered_at < now() - make_interval(secs => ?)",
       [this.repo, olderThanSeconds],
     );
+  }
+}
+
+/** A queued notification's change, when it is one of ours and well formed. */
+export function parseQueuedNotice(payload: string, repo: string): QueuedChange | undefined {
+  const n = parseJson(payload) as Partial<QueuedNotice> | undefined;
+  if (n?.repo !== repo || typeof n.id !== "string" || typeof n.fqdn !== "string") return undefined;
+  if (n.kind !== "present" && n.kind !== "cleanup") return undefined;
+  return { id: n.id, change: toChange({ id: n.id, kind: n.kind, fqdn: n.fqdn, value: n.value ?? null }) };
+}
+
+/** An answered notification, when it is for our repository. */
+export function parseAnsweredNotice(payload: string, repo: string): AnsweredNotice | undefined {
+  const n = parseJson(payload) as Partial<AnsweredNotice> | undefined;
+  if (n?.repo !== repo || !Array.isArray(n.ok) || !Array.isArray(n.failed)) return undefined;
+  return n as AnsweredNotice;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

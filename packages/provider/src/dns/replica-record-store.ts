@@ -16,6 +16,8 @@ import {
   type ChangeAnswer,
   ChangeQueue,
   failureAnswer,
+  parseAnsweredNotice,
+  parseQueuedNotice,
   QUEUED_CHANNEL,
   type QueuedChange,
   successAnswer,
@@ -48,12 +50,6 @@ const CLAIM_LIMIT = 500;
 /** Answers nobody collected are dropped after this long (their replica stopped). */
 const PRUNE_AFTER_SECONDS = 600;
 const PRUNE_EVERY_MS = 60_000;
-/** Shortest pause between two claims (a push takes tens of ms; this only merges claims). */
-const CLAIM_SPACING_MS = 5;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Runs `task` now, or once more after the run in flight when asked again meanwhile. */
 class Coalesced {
@@ -92,10 +88,16 @@ export class ReplicaRecordStore implements RecordStore {
   private readonly waiters = new Map<string, Waiter>();
   /** Changes the writer took from the queue and has not answered yet. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Ids of queued changes this writer has taken and not yet answered in the table. */
+  private readonly applying = new Set<string>();
   private answers: ChangeAnswer[] = [];
+  /** Ids taken from notifications, to be marked claimed; answered ids to be deleted. */
+  private toMark: string[] = [];
+  private toForget: string[] = [];
   private readonly drain = new Coalesced(() => this.claimAndApply());
   private readonly flush = new Coalesced(() => this.writeAnswers());
   private readonly gather = new Coalesced(() => this.collectAnswers());
+  private readonly housekeeping = new Coalesced(() => this.markAndForget());
   private timer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
   private closing = false;
@@ -218,21 +220,19 @@ export class ReplicaRecordStore implements RecordStore {
 
   // ---- the writer ----
 
+  /** Takes what the notifications did not bring (missed ones, a predecessor's leftovers). */
   private async claimAndApply(): Promise<void> {
     while (this.lease.holding && !this.closing) {
       const claimed = await this.queue.claim(CLAIM_LIMIT);
       // All at once, so the inner store puts them in one commit with whatever else is queued.
       for (const c of claimed) this.apply(c);
-      if (claimed.length === 0) return;
-      if (claimed.length < CLAIM_LIMIT) {
-        // Changes keep arriving one notification each: let a few gather before the next claim.
-        await sleep(CLAIM_SPACING_MS);
-        return;
-      }
+      if (claimed.length < CLAIM_LIMIT) return;
     }
   }
 
   private apply({ id, change }: QueuedChange): void {
+    if (this.applying.has(id)) return;
+    this.applying.add(id);
     const done: Promise<void> = this.direct(change).then(
       (result) => this.answered(successAnswer(id, result)),
       (err: unknown) => this.answered(failureAnswer(id, err)),
@@ -243,6 +243,11 @@ export class ReplicaRecordStore implements RecordStore {
 
   private answered(answer: ChangeAnswer): void {
     this.answers.push(answer);
+    // A batch's changes settle in one turn of the event loop: answer them in one statement.
+    if (this.answers.length === 1) setImmediate(() => this.flushAnswers());
+  }
+
+  private flushAnswers(): void {
     void this.flush.run().catch((err: unknown) => {
       this.log.warn({ err: String(err) }, "could not record answers in the change queue; retrying");
     });
@@ -254,6 +259,7 @@ export class ReplicaRecordStore implements RecordStore {
     this.answers = [];
     try {
       await this.queue.answer(batch);
+      for (const a of batch) this.applying.delete(a.id);
     } catch (err) {
       // Kept for the next poll: the changes are in the remote, their callers must hear so.
       this.answers = [...batch, ...this.answers];
@@ -261,13 +267,52 @@ export class ReplicaRecordStore implements RecordStore {
     }
   }
 
+  /** Off the request path: claimed marks for notified changes, deletes for delivered answers. */
+  private async markAndForget(): Promise<void> {
+    const mark = this.toMark;
+    const forget = this.toForget;
+    this.toMark = [];
+    this.toForget = [];
+    try {
+      await this.queue.markClaimed(mark);
+      await this.queue.forget(forget);
+    } catch (err) {
+      // Unmarked rows are only claimed by the poll (and skipped); undeleted ones are pruned.
+      this.log.warn({ err: String(err) }, "change queue housekeeping failed");
+    }
+  }
+
+  private kickHousekeeping(): void {
+    if (this.toMark.length + this.toForget.length === 1) {
+      setImmediate(() => void this.housekeeping.run());
+    }
+  }
+
   // ---- notifications and the poll ----
 
   /** A notification from the queue's channels (the lease's connection calls this). */
   notified(channel: string, payload: string): void {
-    if (payload !== this.queue.repo) return;
-    if (channel === QUEUED_CHANNEL && this.lease.holding) this.kickDrain();
-    else if (channel === ANSWERED_CHANNEL && this.waiters.size > 0) this.kickGather();
+    if (channel === QUEUED_CHANNEL) {
+      if (!this.lease.holding || this.closing) return;
+      const queued = parseQueuedNotice(payload, this.queue.repo);
+      if (queued === undefined || this.applying.has(queued.id)) return;
+      this.apply(queued);
+      this.toMark.push(queued.id);
+      this.kickHousekeeping();
+    } else if (channel === ANSWERED_CHANNEL && this.waiters.size > 0) {
+      const answered = parseAnsweredNotice(payload, this.queue.repo);
+      if (answered === undefined) return;
+      for (const [id, commit] of answered.ok) {
+        const w = this.waiters.get(id);
+        if (w === undefined) continue;
+        this.waiters.delete(id);
+        w.resolve({ commit: commit ?? undefined });
+        this.toForget.push(id);
+        this.kickHousekeeping();
+      }
+      // Errors come with their message from the row.
+      if (answered.failed.some((id) => this.waiters.has(id))) this.kickGather();
+    }
   }
 
   /** The lease's connection ended: stop claiming; the next poll reconnects. */
