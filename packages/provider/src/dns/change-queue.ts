@@ -46,8 +46,11 @@ export interface AnsweredNotice {
 export const recordChangeQueueMigration: Migration = {
   name: "0007_record_change_queue",
   async up(knex) {
+    // Unlogged: rows only coordinate replicas for seconds, and every 200 is already in the git
+    // remote, so they need no WAL. A crashed or failed-over database starts with an empty queue:
+    // waiters then hear "may or may not be in the repository" (ChangeQueue.withdraw: "gone").
     await knex.raw(`
-      CREATE TABLE IF NOT EXISTS hlp_record_change (
+      CREATE UNLOGGED TABLE IF NOT EXISTS hlp_record_change (
         id bigserial PRIMARY KEY,
         repo varchar(64) NOT NULL,
         kind varchar(16) NOT NULL,

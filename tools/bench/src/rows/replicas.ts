@@ -44,6 +44,9 @@ export interface ReplicasStep {
   /** Commits pushed, and changes per commit, over all the processes. */
   readonly batches: number;
   readonly meanBatch: number;
+  /** Batches that had to fetch first (someone else pushed), and mean ms per batch phase. */
+  readonly fetches: number;
+  readonly phaseMs: Readonly<Record<string, number>>;
 }
 
 export interface ReplicasRow {
@@ -144,15 +147,28 @@ async function cpu(setup: Setup): Promise<number> {
   return all.reduce((sum, c) => sum + c.self + c.children, 0);
 }
 
-async function batches(setup: Setup): Promise<{ count: number; sum: number }> {
+async function batches(
+  setup: Setup,
+): Promise<{ count: number; sum: number; fetches: number; phaseMs: Record<string, number> }> {
   let count = 0;
   let sum = 0;
+  const phases = new Map<string, number>();
   for (const svc of setup.services) {
-    const h = parseHistogram(await svc.metrics(), "hlp_git_batch_size").get("");
+    const text = await svc.metrics();
+    const h = parseHistogram(text, "hlp_git_batch_size").get("");
     count += h?.count ?? 0;
     sum += h?.sum ?? 0;
+    for (const [labels, p] of parseHistogram(text, "hlp_git_batch_phase_seconds")) {
+      const phase = /phase="([^"]+)"/.exec(labels)?.[1] ?? labels;
+      phases.set(phase, (phases.get(phase) ?? 0) + p.sum);
+    }
+    const fetches = parseHistogram(text, "hlp_git_batch_phase_seconds").get('{phase="fetch"}');
+    phases.set("fetches", (phases.get("fetches") ?? 0) + (fetches?.count ?? 0));
   }
-  return { count, sum };
+  const phaseMs: Record<string, number> = {};
+  for (const [phase, total] of phases)
+    if (phase !== "fetches") phaseMs[phase] = (total * 1000) / Math.max(1, count);
+  return { count, sum, fetches: phases.get("fetches") ?? 0, phaseMs };
 }
 
 async function result(setup: Setup, clients: number): Promise<ReplicasStep> {
@@ -172,6 +188,8 @@ async function result(setup: Setup, clients: number): Promise<ReplicasStep> {
     cpuMsPerPresent: (setup.cpuSeconds * 1000) / Math.max(1, setup.landed.length),
     batches: b.count,
     meanBatch: b.count > 0 ? b.sum / b.count : Number.NaN,
+    fetches: b.fetches,
+    phaseMs: b.phaseMs,
   };
 }
 
@@ -243,6 +261,8 @@ export function renderReplicas(row: ReplicasRow): string {
         "CPU ms/present",
         "commits",
         "mean batch",
+        "fetches",
+        "ms/commit (push)",
       ],
       [row.one, row.three].map((s) => [
         String(s.processes),
@@ -256,6 +276,8 @@ export function renderReplicas(row: ReplicasRow): string {
         fmt(s.cpuMsPerPresent, 2),
         String(s.batches),
         fmt(s.meanBatch),
+        String(s.fetches),
+        `${fmt(s.phaseMs.total ?? Number.NaN)} (${fmt(s.phaseMs.push ?? Number.NaN)})`,
       ]),
     ),
     table(
