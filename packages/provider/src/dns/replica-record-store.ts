@@ -102,6 +102,8 @@ export class ReplicaRecordStore implements RecordStore {
   private lastPrune = 0;
   private closing = false;
   private polling = false;
+  /** The last poll failure, logged once until it changes (a database outage polls every second). */
+  private pollError: string | undefined;
 
   constructor(options: ReplicaRecordStoreOptions) {
     this.inner = options.inner;
@@ -353,8 +355,11 @@ export class ReplicaRecordStore implements RecordStore {
         this.kickGather();
         await this.expireUnclaimed();
       }
+      if (this.pollError !== undefined) this.log.info("change queue reachable again");
+      this.pollError = undefined;
     } catch (err) {
-      this.log.warn({ err: String(err) }, "change queue poll failed");
+      if (String(err) !== this.pollError) this.log.warn({ err: String(err) }, "change queue poll failed");
+      this.pollError = String(err);
     } finally {
       this.polling = false;
     }
