@@ -63,7 +63,11 @@ export class WriterLease {
 
   private async open(): Promise<pg.Client> {
     if (this.closed) throw new Error("the writer lease is closed");
-    const client = new pg.Client({ connectionString: this.options.url, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     const lost = (reason: string): void => {
       if (this.client !== client) return;
       this.client = undefined;
@@ -77,6 +81,11 @@ export class WriterLease {
     client.on("notification", (n) => this.options.onNotification(n.channel, n.payload ?? ""));
     await client.connect();
     try {
+      // A writer whose pod vanished sends no FIN: without these, PostgreSQL would hold its lock
+      // until the kernel's keepalive (two hours by default) notices, and nobody would write.
+      await client.query(
+        "SELECT set_config('tcp_keepalives_idle', '10', false), set_config('tcp_keepalives_interval', '5', false), set_config('tcp_keepalives_count', '3', false)",
+      );
       for (const channel of this.options.channels) await client.query(`LISTEN ${channel}`);
     } catch (err) {
       await client.end().catch(() => undefined);
