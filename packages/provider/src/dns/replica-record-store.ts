@@ -399,7 +399,8 @@ export function createReplicaRecordStore(wiring: ReplicaWiring): ReplicaRecordSt
     url: wiring.databaseUrl,
     // Not the per-batch RemoteLock's key: units of an older version may still take that one.
     lockKey: advisoryLockKey(`record-writer:${wiring.remoteKey}`),
-    channels: [QUEUED_CHANNEL, ANSWERED_CHANNEL],
+    waiterChannels: [ANSWERED_CHANNEL],
+    writerChannels: [QUEUED_CHANNEL],
     onNotification: (channel, payload) => store?.notified(channel, payload),
     onLost: (reason) => store?.leaseLost(reason),
   });

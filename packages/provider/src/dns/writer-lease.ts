@@ -11,7 +11,10 @@ export interface WriterLeaseOptions {
   readonly url: string;
   /** Signed 64-bit advisory lock key, as text. */
   readonly lockKey: string;
-  readonly channels: readonly string[];
+  /** Listened to while another replica writes (e.g. answers). */
+  readonly waiterChannels: readonly string[];
+  /** Listened to while this replica writes (e.g. queued changes), instead of the waiter's. */
+  readonly writerChannels: readonly string[];
   onNotification(channel: string, payload: string): void;
   /** The connection ended: any lease it held is gone. */
   onLost(reason: string): void;
@@ -47,8 +50,12 @@ export class WriterLease {
       "SELECT pg_try_advisory_lock($1::bigint) AS locked",
       [this.options.lockKey],
     );
-    this.held = result.rows[0]?.locked === true;
-    return this.held;
+    if (result.rows[0]?.locked !== true) return false;
+    // Each NOTIFY wakes every listening session: listen only to what this role needs.
+    for (const channel of this.options.waiterChannels) await client.query(`UNLISTEN ${channel}`);
+    for (const channel of this.options.writerChannels) await client.query(`LISTEN ${channel}`);
+    this.held = true;
+    return true;
   }
 
   /** Gives the lock up (at shutdown) and closes the connection. */
@@ -86,7 +93,7 @@ export class WriterLease {
       await client.query(
         "SELECT set_config('tcp_keepalives_idle', '10', false), set_config('tcp_keepalives_interval', '5', false), set_config('tcp_keepalives_count', '3', false)",
       );
-      for (const channel of this.options.channels) await client.query(`LISTEN ${channel}`);
+      for (const channel of this.options.waiterChannels) await client.query(`LISTEN ${channel}`);
     } catch (err) {
       await client.end().catch(() => undefined);
       throw err;

@@ -133,7 +133,8 @@ describe("the writer lease", () => {
       new WriterLease({
         url,
         lockKey,
-        channels: [QUEUED_CHANNEL],
+        waiterChannels: [],
+        writerChannels: [QUEUED_CHANNEL],
         onNotification: (_channel, payload) => heard.push(payload),
         onLost: () => undefined,
       });
