@@ -39,7 +39,6 @@ export interface ReplicaRecordStoreOptions {
 }
 
 interface Waiter {
-  readonly change: TxtChange;
   readonly since: number;
   resolve(result: StoreResult): void;
   reject(err: Error): void;
@@ -179,7 +178,7 @@ export class ReplicaRecordStore implements RecordStore {
       return this.direct(change);
     }
     return new Promise<StoreResult>((resolve, reject) => {
-      this.waiters.set(id, { change, since: Date.now(), resolve, reject });
+      this.waiters.set(id, { since: Date.now(), resolve, reject });
     });
   }
 
