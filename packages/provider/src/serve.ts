@@ -8,10 +8,11 @@ import { type Config, ConfigError } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
 import { ensureDemoUser } from "./dev-demo.js";
-import { createAdvisoryLock } from "./dns/advisory-lock.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
 import { PropagationWaiter } from "./dns/propagation/propagation-waiter.js";
+import type { RecordStore } from "./dns/record-store.js";
+import { createReplicaRecordStore } from "./dns/replica-record-store.js";
 import { restrictFileCreation, tightenTree } from "./file-modes.js";
 import { createMetrics } from "./http/metrics.js";
 import { createLimitedServer } from "./http/server-limits.js";
@@ -63,8 +64,6 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       dataDir: config.dataDir,
       logger,
       metrics: metrics.registry,
-      // Replicas sharing a PostgreSQL database take turns pushing instead of racing the remote.
-      ...(db.kind === "postgresql" ? { lock: createAdvisoryLock(db.knex, repo) } : {}),
       ...(config.gitSshKey ? { sshKey: config.gitSshKey } : {}),
       ...(config.gitSshKeyFile ? { sshKeyFile: config.gitSshKeyFile } : {}),
       ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
@@ -87,6 +86,21 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         "/present waits until the authoritative DNS servers serve the record",
       );
     }
+    // On PostgreSQL, replicas of one remote hand their changes to one writer (decision 0109);
+    // the embedded database has one process, which writes the repository itself.
+    let records: RecordStore = store;
+    if (db.kind === "postgresql" && config.databaseUrl) {
+      const replicas = createReplicaRecordStore({
+        inner: store,
+        knex: db.knex,
+        databaseUrl: config.databaseUrl,
+        remoteKey: `${store.remote.displayUrl}\n${store.remote.branch ?? ""}`,
+        logger,
+        metrics: metrics.registry,
+      });
+      await replicas.start();
+      records = replicas;
+    }
     const logins = createPasswordLogin(new Accounts(db.knex).users, metrics);
     const admin = startAdminServices({
       knex: db.knex,
@@ -99,7 +113,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     const { audit, extraRouters } = admin;
     const app = createApp({
       db,
-      store,
+      store: records,
       logger,
       secretKey,
       metrics,
@@ -134,7 +148,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        await store.close();
+        await records.close();
         await admin.close();
         await db.close();
         logger.info("stopped");

@@ -13,6 +13,8 @@ export interface BenchArgs {
   readonly baseline: boolean;
   readonly outDir: string;
   readonly keep: boolean;
+  /** The replicas row: 3 processes vs 1 on one database and one remote ("only": nothing else). */
+  readonly replicas: "yes" | "no" | "only";
 }
 
 export const USAGE = `Usage: pnpm bench [options]
@@ -32,6 +34,8 @@ Options:
   --no-baseline         skip the clone-per-request baseline
   --out DIR             where to write the JSON (default bench-results)
   --keep                keep the scratch directory (repositories, service logs)
+  --no-replicas         skip the replicas row (3 processes vs 1 on one database and remote)
+  --only-replicas       run the replicas row only
   --help                show this help
 
 Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres) is the
@@ -52,6 +56,8 @@ const OPTIONS = {
   "no-baseline": { type: "boolean" },
   out: { type: "string" },
   keep: { type: "boolean" },
+  "no-replicas": { type: "boolean" },
+  "only-replicas": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -111,7 +117,11 @@ export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
   const baseline = values["no-baseline"] !== true;
   const outDir = values.out ?? "bench-results";
   const keep = values.keep === true;
+  if (values["no-replicas"] === true && values["only-replicas"] === true)
+    throw new Error("--no-replicas and --only-replicas exclude each other");
+  const replicas: BenchArgs["replicas"] =
+    values["only-replicas"] === true ? "only" : values["no-replicas"] === true ? "no" : "yes";
   if (clients.some((c) => c > 256)) throw new Error("--clients: at most 256 (load stays bounded)");
   if (duration > 120) throw new Error("--duration: at most 120 seconds per step");
-  return { quick, sizes, transports, clients, duration, sequential, baseline, outDir, keep };
+  return { quick, sizes, transports, clients, duration, sequential, baseline, outDir, keep, replicas };
 }

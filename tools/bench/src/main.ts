@@ -15,6 +15,7 @@ import { type BenchDatabase, createBenchDatabase, DJANGO_ITERATIONS, djangoPbkdf
 import { gitEnv, run } from "./exec.js";
 import { BenchClient } from "./http-client.js";
 import { BENCH_PARENT, buildRepository, zones } from "./repo-builder.js";
+import { type ReplicasRow, renderReplicas, replicasRow, replicasTargets } from "./rows/replicas.js";
 import {
   cli,
   parseHistogram,
@@ -456,9 +457,10 @@ async function main(args: BenchArgs): Promise<void> {
   const seqRuns: SequentialRun[] = [];
   const loads: LoadRun[] = [];
   const baseLoads: BaselineLoad[] = [];
+  let replicas: ReplicasRow | undefined;
   try {
     const repos = new Map<number, string>();
-    for (const size of args.sizes) {
+    for (const size of args.replicas === "only" ? [Math.min(...args.sizes)] : args.sizes) {
       const path = join(scratch, "repos", `h${size}.git`);
       const t = performance.now();
       log(`building a ${size.toLocaleString("en")}-commit repository with git fast-import`);
@@ -487,14 +489,14 @@ async function main(args: BenchArgs): Promise<void> {
       `database ready; user bench has a pbkdf2_sha256 ${DJANGO_ITERATIONS.toLocaleString("en")}-iteration password`,
     );
 
-    if (args.transports.includes("ssh")) {
+    if (args.replicas !== "only" && args.transports.includes("ssh")) {
       sshd = await startSshd(join(scratch, "sshd"));
       log(`sshd listening on 127.0.0.1:${sshd.port}`);
     }
 
     const largest = Math.max(...args.sizes);
     let runNo = 0;
-    for (const transport of args.transports) {
+    for (const transport of args.replicas === "only" ? [] : args.transports) {
       for (const size of args.sizes) {
         runNo += 1;
         const bare = await copyRepo(
@@ -585,6 +587,18 @@ async function main(args: BenchArgs): Promise<void> {
         }
       }
     }
+    if (args.replicas !== "no") {
+      replicas = await replicasRow({
+        cliPath,
+        databaseUrl: db.url,
+        sourceRepo: repos.get(Math.min(...args.sizes)) as string,
+        scratch,
+        auth: AUTH,
+        clients: args.clients.includes(64) ? 64 : Math.max(...args.clients),
+        seconds: args.duration,
+        log,
+      });
+    }
   } finally {
     await sshd?.stop();
     await db?.drop().catch((err: unknown) => log(`could not drop the bench database: ${String(err)}`));
@@ -592,7 +606,9 @@ async function main(args: BenchArgs): Promise<void> {
   }
 
   const report = render(seqRuns, loads, baseLoads, args);
-  process.stdout.write(`${report.text}\n`);
+  if (replicas !== undefined) report.targets.push(...replicasTargets(replicas));
+  if (args.replicas !== "only") process.stdout.write(`${report.text}\n`);
+  if (replicas !== undefined) process.stdout.write(`${renderReplicas(replicas)}\n`);
   const outDir = resolve(repoRoot, args.outDir);
   await mkdir(outDir, { recursive: true });
   const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
@@ -610,6 +626,7 @@ async function main(args: BenchArgs): Promise<void> {
         sequential: seqRuns,
         load: loads,
         baselineLoad: baseLoads,
+        replicas,
         targets: report.targets,
       },
       null,

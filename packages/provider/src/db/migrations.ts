@@ -5,6 +5,7 @@ import { auditLogMigration } from "../audit/audit-migration.js";
 import { auditPropagationMigration } from "../audit/audit-propagation-migration.js";
 import { usedRefreshTokensMigration } from "../auth/used-refresh-tokens.js";
 import { advisoryLockKey } from "../dns/advisory-lock.js";
+import { recordChangeQueueMigration } from "../dns/change-queue.js";
 
 /**
  * Schema migrations, kept in code so the bundle needs no migration directory. The first one
@@ -96,6 +97,7 @@ export const MIGRATIONS: Migration[] = [
   adminSessionMigration,
   usedRefreshTokensMigration,
   auditCountMigration,
+  recordChangeQueueMigration,
   auditPropagationMigration,
 ];
 

@@ -35,6 +35,7 @@ describe.each(DATABASE_KINDS)("the audit and session migrations on %s", (kind) =
       "0003_admin_sessions",
       "0004_used_refresh_tokens",
       "0005_audit_count_and_client",
+      "0007_record_change_queue",
       "0008_audit_propagation_wait",
     ];
     expect(ours.map((m) => m.name)).toEqual(names);
@@ -42,7 +43,7 @@ describe.each(DATABASE_KINDS)("the audit and session migrations on %s", (kind) =
     const before = await describeTables(t, DJANGO_TABLES);
     expect(await migrate(t.db.knex)).toEqual(names);
     expect(await describeTables(t, DJANGO_TABLES)).toEqual(before);
-    const own = ["hlp_audit_log", "hlp_admin_session", "hlp_used_refresh_token"];
+    const own = ["hlp_audit_log", "hlp_admin_session", "hlp_used_refresh_token", "hlp_record_change"];
     const ownTables = await describeTables(t, own);
     expect(new Set(ownTables.columns.map((c) => c.table_name))).toEqual(new Set(own));
     expect(await migrate(t.db.knex)).toEqual([]);

@@ -77,7 +77,8 @@ export function startServiceProcess(env: NodeJS.ProcessEnv, ...args: string[]): 
 }
 
 function stopProcess(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  // Already gone (exited, or killed by a test): nothing to wait for.
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
     child.removeAllListeners("exit");
     child.once("exit", (code) => resolve(code));
