@@ -3,11 +3,10 @@ import type { Logger } from "pino";
 import { Accounts } from "./accounts.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { Authenticator } from "./auth/authenticator.js";
-import { PasswordLogin } from "./auth/password-login.js";
+import { type LoginUsers, PasswordLogin } from "./auth/password-login.js";
 import { TokenService } from "./auth/tokens.js";
 import { UsedRefreshTokens } from "./auth/used-refresh-tokens.js";
 import type { Database } from "./db/database.js";
-import type { UsersRepo } from "./db/users-repo.js";
 import type { RecordStore } from "./dns/record-store.js";
 import { AppError } from "./errors.js";
 import { adminRoutes } from "./http/admin-routes.js";
@@ -51,7 +50,7 @@ export interface App {
 }
 
 /** The password check with its outcomes counted in the service's metrics. */
-export function createPasswordLogin(users: UsersRepo, metrics: HttpMetrics): PasswordLogin {
+export function createPasswordLogin(users: LoginUsers, metrics: HttpMetrics): PasswordLogin {
   return new PasswordLogin(users, {
     onFailure: (reason) => metrics.authFailures.inc({ reason }),
     onVerified: (seconds, cached) => metrics.authVerify.observe({ cached: String(cached) }, seconds),

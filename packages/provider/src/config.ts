@@ -22,6 +22,8 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** Reverse proxies (addresses/CIDRs) whose X-Forwarded-For is believed; empty: none. */
   readonly trustedProxies: readonly string[];
+  /** How long a principal the database confirmed keeps working while the database is unreachable. */
+  readonly authCacheMaxStaleSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -103,6 +105,8 @@ const schema = z.object({
     }),
   APP_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   APP_TRUSTED_PROXIES: trustedProxiesSchema,
+  // Seconds; 0 turns the grace off (every login then needs the database).
+  APP_AUTH_CACHE_MAX_STALE: z.coerce.number().int().min(0).max(86_400).default(600),
 });
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
@@ -132,5 +136,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.APP_LOG_LEVEL,
     auditRetentionDays: e.APP_AUDIT_RETENTION_DAYS,
     trustedProxies: Object.freeze([...e.APP_TRUSTED_PROXIES]),
+    authCacheMaxStaleSeconds: e.APP_AUTH_CACHE_MAX_STALE,
   });
 }
