@@ -94,7 +94,17 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       logger,
       metrics: metrics.registry,
       // Replicas sharing a PostgreSQL database take turns pushing instead of racing the remote.
-      ...(db.kind === "postgresql" ? { lock: createAdvisoryLock(db.knex, repo) } : {}),
+      ...(db.kind === "postgresql"
+        ? {
+            lock: createAdvisoryLock(db.knex, repo, {
+              onUnavailable: (err) =>
+                logger.warn(
+                  { err: redactCredentials(err instanceof Error ? err.message : String(err)) },
+                  "database unreachable: pushing without the replicas' lock",
+                ),
+            }),
+          }
+        : {}),
       ...(config.gitSshKey ? { sshKey: config.gitSshKey } : {}),
       ...(config.gitSshKeyFile ? { sshKeyFile: config.gitSshKeyFile } : {}),
       ...(config.gitKnownHosts ? { knownHosts: config.gitKnownHosts } : {}),
