@@ -11,7 +11,13 @@ export interface BenchArgs {
   readonly baseline: boolean;
   readonly outDir: string;
   readonly keep: boolean;
+  /** Which rows run: history (the main tables), embedded, outage, soak. */
+  readonly rows: readonly string[];
+  /** Minutes of the soak row. */
+  readonly soakMinutes: number;
 }
+
+export const ROWS = ["history", "embedded", "outage", "soak"] as const;
 
 export const USAGE = `Usage: pnpm bench [options]
 
@@ -30,6 +36,11 @@ Options:
   --no-baseline         skip the clone-per-request baseline
   --out DIR             where to write the JSON (default bench-results)
   --keep                keep the scratch directory (repositories, service logs)
+  --rows a,b            rows to run: history (sequential and load over histories and
+                        transports), embedded (PGlite against PostgreSQL at 64 clients), outage
+                        (a private PostgreSQL stopped under load), soak (embedded, per minute)
+                        (default all)
+  --soak-minutes M      length of the soak row (default 5; quick 1)
   --help                show this help
 
 Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres) is the
@@ -57,6 +68,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
   let baseline = true;
   let outDir = "bench-results";
   let keep = false;
+  let rows: string[] = [...ROWS];
+  let soakMinutes = quick ? 1 : 5;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const next = (): string | undefined => {
@@ -97,6 +110,16 @@ export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
       case "--keep":
         keep = true;
         break;
+      case "--rows": {
+        rows = (next() ?? "").split(",");
+        const unknown = rows.filter((r) => !(ROWS as readonly string[]).includes(r));
+        if (unknown.length > 0 || rows.length === 0)
+          throw new Error(`--rows takes a comma-separated list of ${ROWS.join(", ")}`);
+        break;
+      }
+      case "--soak-minutes":
+        soakMinutes = list(next(), "--soak-minutes")[0] as number;
+        break;
       case "--":
         break;
       default:
@@ -105,5 +128,18 @@ export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
   }
   if (clients.some((c) => c > 256)) throw new Error("--clients: at most 256 (load stays bounded)");
   if (duration > 120) throw new Error("--duration: at most 120 seconds per step");
-  return { quick, sizes, transports, clients, duration, sequential, baseline, outDir, keep };
+  if (soakMinutes > 60) throw new Error("--soak-minutes: at most 60");
+  return {
+    quick,
+    sizes,
+    transports,
+    clients,
+    duration,
+    sequential,
+    baseline,
+    outDir,
+    keep,
+    rows,
+    soakMinutes,
+  };
 }

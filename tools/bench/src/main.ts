@@ -15,6 +15,8 @@ import { type BenchDatabase, createBenchDatabase, DJANGO_ITERATIONS, djangoPbkdf
 import { gitEnv, run } from "./exec.js";
 import { BenchClient } from "./http-client.js";
 import { BENCH_PARENT, buildRepository, zones } from "./repo-builder.js";
+import type { RowReport } from "./rows/context.js";
+import { runExtraRows } from "./rows/index.js";
 import {
   cli,
   parseHistogram,
@@ -456,6 +458,7 @@ async function main(args: BenchArgs): Promise<void> {
   const seqRuns: SequentialRun[] = [];
   const loads: LoadRun[] = [];
   const baseLoads: BaselineLoad[] = [];
+  const extra: RowReport[] = [];
   try {
     const repos = new Map<number, string>();
     for (const size of args.sizes) {
@@ -494,7 +497,7 @@ async function main(args: BenchArgs): Promise<void> {
 
     const largest = Math.max(...args.sizes);
     let runNo = 0;
-    for (const transport of args.transports) {
+    for (const transport of args.rows.includes("history") ? args.transports : []) {
       for (const size of args.sizes) {
         runNo += 1;
         const bare = await copyRepo(
@@ -585,13 +588,32 @@ async function main(args: BenchArgs): Promise<void> {
         }
       }
     }
+    extra.push(
+      ...(await runExtraRows(
+        {
+          scratch,
+          cliPath,
+          sourceRepo: repos.get(Math.min(...args.sizes)) as string,
+          databaseUrl: db.url,
+          auth: AUTH,
+          password: PASSWORD,
+          duration: args.duration,
+          soakMinutes: args.soakMinutes,
+          log,
+          load: (svc, bare, clients, seconds) =>
+            load(svc, bare, "file", Math.min(...args.sizes), clients, seconds),
+          onInterrupt: (cleanup) => onInterrupt.unshift(cleanup),
+        },
+        args.rows,
+      )),
+    );
   } finally {
     await sshd?.stop();
     await db?.drop().catch((err: unknown) => log(`could not drop the bench database: ${String(err)}`));
     if (!args.keep) await rm(scratch, { recursive: true, force: true });
   }
 
-  const report = render(seqRuns, loads, baseLoads, args);
+  const report = render(seqRuns, loads, baseLoads, args, extra);
   process.stdout.write(`${report.text}\n`);
   const outDir = resolve(repoRoot, args.outDir);
   await mkdir(outDir, { recursive: true });
@@ -610,6 +632,7 @@ async function main(args: BenchArgs): Promise<void> {
         sequential: seqRuns,
         load: loads,
         baselineLoad: baseLoads,
+        rows: Object.fromEntries(extra.map((r) => [r.key, r.data])),
         targets: report.targets,
       },
       null,
@@ -624,6 +647,7 @@ function render(
   loads: LoadRun[],
   baseLoads: BaselineLoad[],
   args: BenchArgs,
+  extra: readonly RowReport[] = [],
 ): { text: string; targets: Target[] } {
   const parts: string[] = [];
   parts.push(
@@ -783,7 +807,8 @@ function render(
       ),
     );
   }
-  const t = targets(seq, loads, baseLoads, args.sizes);
+  for (const row of extra) parts.push(row.text);
+  const t = [...targets(seq, loads, baseLoads, args.sizes), ...extra.flatMap((row) => row.targets)];
   parts.push("\nTargets");
   parts.push(
     table(
