@@ -115,7 +115,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       onLookup: (source) => metrics.principalLookups.inc({ source }),
     });
     // Without the triggers nothing would announce a change: every login then reads the database.
-    const announced = !(await pendingMigrations(db.knex)).includes(principalChangeNotifyMigration.name);
+    const pending = await pendingMigrations(db.knex).catch(() => [principalChangeNotifyMigration.name]);
+    const announced = !pending.includes(principalChangeNotifyMigration.name);
     const feed = announced
       ? await db.listen(PRINCIPAL_CHANGE_CHANNEL, principals, (err) =>
           logger.warn(

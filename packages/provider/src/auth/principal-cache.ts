@@ -4,6 +4,12 @@ import type { UserWithGrants } from "../db/users-repo.js";
 import { AppError } from "../errors.js";
 import { parsePrincipalChange } from "./principal-change-migration.js";
 
+/**
+ * A principal as the cache answers it: `stale` when it comes from memory because the database
+ * is unreachable (the caller must then refuse with 503 rather than 401, see PasswordLogin).
+ */
+export type CachedPrincipal = UserWithGrants & { readonly stale?: true };
+
 /** Where principals come from when the cache cannot answer (UsersRepo). */
 export interface PrincipalSource {
   findWithGrants(username: string): Promise<UserWithGrants | undefined>;
@@ -75,7 +81,7 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
     this.onReset();
   }
 
-  async findWithGrants(username: string): Promise<UserWithGrants | undefined> {
+  async findWithGrants(username: string): Promise<CachedPrincipal | undefined> {
     const entry = this.entries.get(username);
     const now = this.now();
     if (entry && this.feed.connected && entry.epoch === this.epoch && now - entry.loadedAt < this.ttlMs) {
@@ -90,7 +96,7 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
     } catch (err) {
       if (entry && this.now() - entry.loadedAt <= this.options.maxStaleMs) {
         this.options.onLookup?.("stale");
-        return entry.principal;
+        return { ...entry.principal, stale: true };
       }
       throw databaseUnavailable(err);
     }

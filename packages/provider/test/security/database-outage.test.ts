@@ -67,6 +67,9 @@ describe("a PostgreSQL outage", () => {
     await cluster.pause();
     const during = await present(ALICE, "during-outage");
     expect(during.status).toBe(200);
+    // A wrong password for a remembered name gets the same 503: the answer tells no name apart.
+    const wrong = await present({ username: ALICE.username, password: "not-alice-password" }, "wrong");
+    expect(wrong.status).toBe(503);
     const unknown = await present(BOB, "never-confirmed");
     expect(unknown.status).toBe(503);
     expect(JSON.parse(unknown.body)).toMatchObject({ error: "database_unavailable" });
