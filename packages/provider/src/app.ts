@@ -16,6 +16,7 @@ import { refuseCrossSite } from "./http/cross-site.js";
 import { errorMiddleware } from "./http/error-middleware.js";
 import { createMetrics, type HttpMetrics } from "./http/metrics.js";
 import { opsRoutes } from "./http/ops-routes.js";
+import { parsePublicUrl } from "./http/public-url.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 
@@ -36,7 +37,10 @@ export interface AppDeps {
   readonly trustedProxies?: readonly string[];
   /** Audit trail: records every challenge and admin API change, serves /api/v1/audit/. */
   readonly audit?: AuditLog;
-  /** APP_BASE_URL: its host counts as the service's own when checking cross-site requests. */
+  /**
+   * APP_BASE_URL: its host counts as the service's own when checking cross-site requests, and
+   * absolute links in answers start with it.
+   */
   readonly publicUrl?: string | undefined;
   /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
   readonly extraRouters?: readonly { path: string; router: express.Router }[];
@@ -95,6 +99,7 @@ export function createApp(deps: AppDeps): App {
       logins,
       usedRefreshTokens: new UsedRefreshTokens(deps.db.knex),
       audit: deps.audit,
+      publicUrl: parsePublicUrl(deps.publicUrl),
     }),
   );
   for (const extra of deps.extraRouters ?? []) app.use(extra.path, extra.router);
