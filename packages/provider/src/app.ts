@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { Accounts } from "./accounts.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { Authenticator } from "./auth/authenticator.js";
-import { PasswordLogin } from "./auth/password-login.js";
+import { type LoginUsers, PasswordLogin } from "./auth/password-login.js";
 import { TokenService } from "./auth/tokens.js";
 import { UsedRefreshTokens } from "./auth/used-refresh-tokens.js";
 import type { ChallengeObserver } from "./challenge/challenge-event.js";
@@ -59,7 +59,7 @@ export interface App {
 }
 
 /** The password check with its outcomes counted in the service's metrics. */
-export function createPasswordLogin(users: UsersRepo, metrics: HttpMetrics): PasswordLogin {
+export function createPasswordLogin(users: LoginUsers, metrics: HttpMetrics): PasswordLogin {
   return new PasswordLogin(users, {
     onFailure: (reason) => metrics.authFailures.inc({ reason }),
     onVerified: (seconds, cached) => metrics.authVerify.observe({ cached: String(cached) }, seconds),

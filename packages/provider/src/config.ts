@@ -38,6 +38,8 @@ export interface Config {
   readonly propagationTimeoutSeconds: number;
   /** A propagation timeout is a 504 instead of a 200 with a Warning header. */
   readonly propagationStrict: boolean;
+  /** How long a principal the database confirmed keeps working while the database is unreachable. */
+  readonly authCacheMaxStaleSeconds: number;
 }
 
 /** One thing wrong with the configuration, and the variables that would fix it. */
@@ -183,6 +185,8 @@ const schema = z.object({
   APP_PROPAGATION_CHECK: propagationCheckSchema,
   APP_PROPAGATION_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(60),
   APP_PROPAGATION_STRICT: booleanSchema,
+  // Seconds; 0 turns the grace off (every login then needs the database).
+  APP_AUTH_CACHE_MAX_STALE: z.coerce.number().int().min(0).max(86_400).default(600),
 });
 
 /** The variables as parsed (defaults applied); what the Config is built from. */
@@ -234,6 +238,7 @@ function toConfig(e: ConfigEnv): Config {
     propagationCheck: e.APP_PROPAGATION_CHECK,
     propagationTimeoutSeconds: e.APP_PROPAGATION_TIMEOUT,
     propagationStrict: e.APP_PROPAGATION_STRICT,
+    authCacheMaxStaleSeconds: e.APP_AUTH_CACHE_MAX_STALE,
   });
 }
 

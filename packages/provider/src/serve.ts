@@ -3,16 +3,22 @@ import type { AddressInfo } from "node:net";
 import { Accounts } from "./accounts.js";
 import { startAdminServices } from "./admin/admin-wiring.js";
 import { createApp, createPasswordLogin } from "./app.js";
+import { PrincipalCache } from "./auth/principal-cache.js";
+import {
+  PRINCIPAL_CHANGE_CHANNEL,
+  principalChangeNotifyMigration,
+} from "./auth/principal-change-migration.js";
 import { banner } from "./banner.js";
 import { type Config, ConfigError } from "./config.js";
 import { openDatabase } from "./db/database.js";
-import { migrate } from "./db/migrations.js";
+import { migrate, pendingMigrations } from "./db/migrations.js";
 import { ensureDemoUser } from "./dev-demo.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
 import { PropagationWaiter } from "./dns/propagation/propagation-waiter.js";
 import type { RecordStore } from "./dns/record-store.js";
 import { createReplicaRecordStore } from "./dns/replica-record-store.js";
+import { redactCredentials } from "./dns/redact-credentials.js";
 import { restrictFileCreation, tightenTree } from "./file-modes.js";
 import { createMetrics } from "./http/metrics.js";
 import { createLimitedServer } from "./http/server-limits.js";
@@ -101,7 +107,24 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       await replicas.start();
       records = replicas;
     }
-    const logins = createPasswordLogin(new Accounts(db.knex).users, metrics);
+    const principals = new PrincipalCache(new Accounts(db.knex).users, {
+      maxStaleMs: config.authCacheMaxStaleSeconds * 1000,
+      onLookup: (source) => metrics.principalLookups.inc({ source }),
+    });
+    // Without the triggers nothing would announce a change: every login then reads the database.
+    const pending = await pendingMigrations(db.knex).catch(() => [principalChangeNotifyMigration.name]);
+    const announced = !pending.includes(principalChangeNotifyMigration.name);
+    const feed = announced
+      ? await db.listen(PRINCIPAL_CHANGE_CHANNEL, principals, (err) =>
+          logger.warn(
+            { err: redactCredentials(err instanceof Error ? err.message : String(err)) },
+            "principal change feed lost: users and grants are read from the database until it is back",
+          ),
+        )
+      : undefined;
+    if (feed) principals.follow(feed);
+    else logger.warn("database not migrated: users and grants are read from the database on every login");
+    const logins = createPasswordLogin(principals, metrics);
     const admin = startAdminServices({
       knex: db.knex,
       logger,
@@ -150,6 +173,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         });
         await records.close();
         await admin.close();
+        await feed?.close();
         await db.close();
         logger.info("stopped");
       })();

@@ -15,7 +15,13 @@ export interface BenchArgs {
   readonly keep: boolean;
   /** The replicas row: 3 processes vs 1 on one database and one remote ("only": nothing else). */
   readonly replicas: "yes" | "no" | "only";
+  /** Which rows run: history (the main tables), embedded, outage, soak. */
+  readonly rows: readonly string[];
+  /** Minutes of the soak row. */
+  readonly soakMinutes: number;
 }
+
+export const ROWS = ["history", "embedded", "outage", "soak"] as const;
 
 export const USAGE = `Usage: pnpm bench [options]
 
@@ -36,6 +42,11 @@ Options:
   --keep                keep the scratch directory (repositories, service logs)
   --no-replicas         skip the replicas row (3 processes vs 1 on one database and remote)
   --only-replicas       run the replicas row only
+  --rows a,b            rows to run: history (sequential and load over histories and
+                        transports), embedded (PGlite against PostgreSQL at 64 clients), outage
+                        (a private PostgreSQL stopped under load), soak (embedded, per minute)
+                        (default all)
+  --soak-minutes M      length of the soak row (default 5; quick 1)
   --help                show this help
 
 Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres) is the
@@ -58,6 +69,8 @@ const OPTIONS = {
   keep: { type: "boolean" },
   "no-replicas": { type: "boolean" },
   "only-replicas": { type: "boolean" },
+  rows: { type: "string" },
+  "soak-minutes": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -121,7 +134,31 @@ export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
     throw new Error("--no-replicas and --only-replicas exclude each other");
   const replicas: BenchArgs["replicas"] =
     values["only-replicas"] === true ? "only" : values["no-replicas"] === true ? "no" : "yes";
+  const rows = values.rows === undefined ? [...ROWS] : values.rows.split(",");
+  const unknownRows = rows.filter((r) => !(ROWS as readonly string[]).includes(r));
+  if (unknownRows.length > 0 || rows.length === 0)
+    throw new Error(`--rows takes a comma-separated list of ${ROWS.join(", ")}`);
+  const soakMinutes =
+    values["soak-minutes"] === undefined
+      ? quick
+        ? 1
+        : 5
+      : (list(values["soak-minutes"], "--soak-minutes")[0] as number);
+  if (soakMinutes > 60) throw new Error("--soak-minutes: at most 60");
   if (clients.some((c) => c > 256)) throw new Error("--clients: at most 256 (load stays bounded)");
   if (duration > 120) throw new Error("--duration: at most 120 seconds per step");
-  return { quick, sizes, transports, clients, duration, sequential, baseline, outDir, keep, replicas };
+  return {
+    quick,
+    sizes,
+    transports,
+    clients,
+    duration,
+    sequential,
+    baseline,
+    outDir,
+    keep,
+    replicas,
+    rows,
+    soakMinutes,
+  };
 }

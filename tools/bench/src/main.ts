@@ -15,6 +15,8 @@ import { type BenchDatabase, createBenchDatabase, DJANGO_ITERATIONS, djangoPbkdf
 import { gitEnv, run } from "./exec.js";
 import { BenchClient } from "./http-client.js";
 import { BENCH_PARENT, buildRepository, zones } from "./repo-builder.js";
+import type { RowReport } from "./rows/context.js";
+import { runExtraRows } from "./rows/index.js";
 import { type ReplicasRow, renderReplicas, replicasRow, replicasTargets } from "./rows/replicas.js";
 import {
   cli,
@@ -458,6 +460,7 @@ async function main(args: BenchArgs): Promise<void> {
   const loads: LoadRun[] = [];
   const baseLoads: BaselineLoad[] = [];
   let replicas: ReplicasRow | undefined;
+  const extra: RowReport[] = [];
   try {
     const repos = new Map<number, string>();
     for (const size of args.replicas === "only" ? [Math.min(...args.sizes)] : args.sizes) {
@@ -496,7 +499,9 @@ async function main(args: BenchArgs): Promise<void> {
 
     const largest = Math.max(...args.sizes);
     let runNo = 0;
-    for (const transport of args.replicas === "only" ? [] : args.transports) {
+    for (const transport of args.replicas === "only" || !args.rows.includes("history")
+      ? []
+      : args.transports) {
       for (const size of args.sizes) {
         runNo += 1;
         const bare = await copyRepo(
@@ -587,6 +592,27 @@ async function main(args: BenchArgs): Promise<void> {
         }
       }
     }
+    if (args.replicas !== "only") {
+      extra.push(
+        ...(await runExtraRows(
+          {
+            scratch,
+            cliPath,
+            sourceRepo: repos.get(Math.min(...args.sizes)) as string,
+            databaseUrl: db.url,
+            auth: AUTH,
+            password: PASSWORD,
+            duration: args.duration,
+            soakMinutes: args.soakMinutes,
+            log,
+            load: (svc, bare, clients, seconds) =>
+              load(svc, bare, "file", Math.min(...args.sizes), clients, seconds),
+            onInterrupt: (cleanup) => onInterrupt.unshift(cleanup),
+          },
+          args.rows,
+        )),
+      );
+    }
     if (args.replicas !== "no") {
       replicas = await replicasRow({
         cliPath,
@@ -605,7 +631,7 @@ async function main(args: BenchArgs): Promise<void> {
     if (!args.keep) await rm(scratch, { recursive: true, force: true });
   }
 
-  const report = render(seqRuns, loads, baseLoads, args);
+  const report = render(seqRuns, loads, baseLoads, args, extra);
   if (replicas !== undefined) report.targets.push(...replicasTargets(replicas));
   if (args.replicas !== "only") process.stdout.write(`${report.text}\n`);
   if (replicas !== undefined) process.stdout.write(`${renderReplicas(replicas)}\n`);
@@ -627,6 +653,7 @@ async function main(args: BenchArgs): Promise<void> {
         load: loads,
         baselineLoad: baseLoads,
         replicas,
+        rows: Object.fromEntries(extra.map((r) => [r.key, r.data])),
         targets: report.targets,
       },
       null,
@@ -641,6 +668,7 @@ function render(
   loads: LoadRun[],
   baseLoads: BaselineLoad[],
   args: BenchArgs,
+  extra: readonly RowReport[] = [],
 ): { text: string; targets: Target[] } {
   const parts: string[] = [];
   parts.push(
@@ -800,7 +828,8 @@ function render(
       ),
     );
   }
-  const t = targets(seq, loads, baseLoads, args.sizes);
+  for (const row of extra) parts.push(row.text);
+  const t = [...targets(seq, loads, baseLoads, args.sizes), ...extra.flatMap((row) => row.targets)];
   parts.push("\nTargets");
   parts.push(
     table(

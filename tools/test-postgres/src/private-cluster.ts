@@ -24,6 +24,10 @@ export interface PrivateCluster {
   readonly socketDir: string;
   /** Everything of the cluster lives below here; `stop()` deletes it. */
   readonly dir: string;
+  /** Shuts the server down (fast: sessions are cut) and keeps its data, for outage tests. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port after `pause()`. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -137,6 +141,12 @@ export async function startPrivateCluster(binDir = findServerBinDir()): Promise<
       port,
       socketDir: dir,
       dir,
+      async pause() {
+        await run("pg_ctl", ["stop", "-D", data, "-m", "fast", "-w", "-t", "60"]);
+      },
+      async resume() {
+        await run("pg_ctl", ["start", "-D", data, "-l", log, "-w", "-t", "60"]);
+      },
       async stop() {
         process.removeListener("exit", cleanUp);
         try {

@@ -5,6 +5,7 @@ import { verifyPassword } from "./django-password.js";
 import { DummyVerification } from "./dummy-verification.js";
 import { KdfBusyError, KdfGate } from "./kdf-gate.js";
 import { type LoginAttempt, LoginRateLimiter } from "./login-rate-limiter.js";
+import { type CachedPrincipal, databaseUnavailable } from "./principal-cache.js";
 
 /** Django's limit (auth_user.username is varchar(150)): longer names are refused before any lookup. */
 export const MAX_USERNAME_LENGTH = 150;
@@ -18,9 +19,9 @@ export interface LoginObserver {
   onVerified(seconds: number, cached: boolean): void;
 }
 
-/** The one query a login needs (UsersRepo has it). */
+/** The one query a login needs (UsersRepo has it; PrincipalCache answers it from memory). */
 export interface LoginUsers {
-  findWithGrants(username: string): Promise<UserWithGrants | undefined>;
+  findWithGrants(username: string): Promise<CachedPrincipal | undefined>;
 }
 
 export type LoginResult =
@@ -90,6 +91,13 @@ export class PasswordLogin {
       }
       this.observer.onVerified((performance.now() - started) / 1000, cached);
       if (!found || !ok || !found.user.isActive) {
+        // While the database is unreachable an unknown name gets 503; so must a wrong password
+        // for a name remembered from before, or the answer would tell which names exist.
+        if (found?.stale) {
+          throw databaseUnavailable(
+            new Error("refused credentials for a principal served while the database is unreachable"),
+          );
+        }
         attempt?.failed();
         const reason = found && ok ? "inactive" : "bad_credentials";
         this.observer.onFailure(reason);

@@ -5,6 +5,13 @@ import path from "node:path";
 import { promisify } from "node:util";
 import knexFactory, { type Knex } from "knex";
 import { tightenTree } from "../file-modes.js";
+import {
+  type ChangeListener,
+  type ChangeSubscription,
+  DEAF_SUBSCRIPTION,
+  listenOnPostgres,
+} from "./change-feed.js";
+import { tapNotifications } from "./pglite-notifications.js";
 import { embeddedSocketDir } from "./embedded-socket-dir.js";
 
 /** An open database: PostgreSQL, or the embedded PGlite reached over its local socket. */
@@ -13,6 +20,15 @@ export interface Database {
   readonly kind: "postgresql" | "pglite";
   /** Human-readable location for start-up output (never contains a password). */
   readonly description: string;
+  /**
+   * Hears NOTIFY on `channel`, from every writer of the database. `onError` learns why the feed
+   * was lost (it is retried meanwhile).
+   */
+  listen(
+    channel: string,
+    listener: ChangeListener,
+    onError?: (err: unknown) => void,
+  ): Promise<ChangeSubscription>;
   close(): Promise<void>;
 }
 
@@ -43,6 +59,8 @@ function openPostgres(url: string): Database {
     knex,
     kind: "postgresql",
     description: `PostgreSQL ${safe.host}${safe.pathname}`,
+    listen: (channel, listener, onError) =>
+      listenOnPostgres({ connectionString: url }, channel, listener, onError),
     close: () => knex.destroy(),
   };
 }
@@ -115,6 +133,8 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
       knex,
       kind: "pglite",
       description: `embedded PGlite ${pgdata} (via the running service)`,
+      // Notifications reach only the hosting process (see tapNotifications).
+      listen: async () => DEAF_SUBSCRIPTION,
       close: () => knex.destroy(),
     };
   }
@@ -134,6 +154,11 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
     tightenTree(pgdata).catch(() => {});
   }, PGLITE_TIGHTEN_INTERVAL_MS);
   tightening.unref();
+  const listeners = new Map<string, Set<ChangeListener>>();
+  const announce = (channel: string, payload: string) => {
+    for (const listener of listeners.get(channel) ?? []) listener.onNotification(payload);
+  };
+  tapNotifications(db, announce);
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 32 });
   await server.start();
   const knex = pgliteKnex(socketDir, 1);
@@ -141,6 +166,25 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
     knex,
     kind: "pglite",
     description: `embedded PGlite ${pgdata}`,
+    async listen(channel, listener) {
+      let set = listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+        // The one backend session listens for everybody; in-process queries are announced here.
+        await db.listen(channel, (payload) => announce(channel, payload));
+      }
+      set.add(listener);
+      const added = listener;
+      added.onReset();
+      // The database lives in this process: the feed cannot be lost while it is open.
+      return {
+        connected: true,
+        close: async () => {
+          set.delete(added);
+        },
+      };
+    },
     close: async () => {
       await knex.destroy();
       clearInterval(tightening);

@@ -2,6 +2,7 @@ import type { Knex } from "knex";
 import { adminSessionMigration } from "../admin/session-migration.js";
 import { auditCountMigration } from "../audit/audit-count-migration.js";
 import { auditLogMigration } from "../audit/audit-migration.js";
+import { principalChangeNotifyMigration } from "../auth/principal-change-migration.js";
 import { auditPropagationMigration } from "../audit/audit-propagation-migration.js";
 import { usedRefreshTokensMigration } from "../auth/used-refresh-tokens.js";
 import { advisoryLockKey } from "../dns/advisory-lock.js";
@@ -97,6 +98,7 @@ export const MIGRATIONS: Migration[] = [
   adminSessionMigration,
   usedRefreshTokensMigration,
   auditCountMigration,
+  principalChangeNotifyMigration,
   recordChangeQueueMigration,
   auditPropagationMigration,
 ];

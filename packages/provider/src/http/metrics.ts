@@ -8,6 +8,7 @@ export interface HttpMetrics {
   readonly authFailures: Counter<"reason">;
   readonly authVerify: Histogram<"cached">;
   readonly challenges: Counter<"action" | "outcome">;
+  readonly principalLookups: Counter<"source">;
 }
 
 export function createMetrics(registry = new Registry()): HttpMetrics {
@@ -44,6 +45,12 @@ export function createMetrics(registry = new Registry()): HttpMetrics {
       name: "hlp_challenges_total",
       help: "Challenge requests (present/cleanup) by outcome",
       labelNames: ["action", "outcome"],
+      registers: [registry],
+    }),
+    principalLookups: new Counter({
+      name: "hlp_principal_lookups_total",
+      help: "User + grants lookups by source: cached (memory), loaded (database), stale (memory while the database is unreachable)",
+      labelNames: ["source"],
       registers: [registry],
     }),
   };

@@ -19,7 +19,7 @@ async function describeTables(t: TestDatabase, tables: readonly string[]) {
   return { columns: r.rows, constraints: constraints.rows };
 }
 
-describe.each(DATABASE_KINDS)("the audit and session migrations on %s", (kind) => {
+describe.each(DATABASE_KINDS)("the audit, session and change-notification migrations on %s", (kind) => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase(kind);
@@ -35,6 +35,7 @@ describe.each(DATABASE_KINDS)("the audit and session migrations on %s", (kind) =
       "0003_admin_sessions",
       "0004_used_refresh_tokens",
       "0005_audit_count_and_client",
+      "0006_principal_change_notify",
       "0007_record_change_queue",
       "0008_audit_propagation_wait",
     ];

@@ -1,0 +1,113 @@
+/**
+ * The principal cache's rules, on an injected clock and a source the test controls: what it
+ * answers from memory, what it must read again, and what it answers while the database is down.
+ */
+import { describe, expect, it } from "vitest";
+import { PrincipalCache, type PrincipalSource } from "../../src/auth/principal-cache.js";
+import type { ChangeSubscription } from "../../src/db/change-feed.js";
+import type { UserWithGrants } from "../../src/db/users-repo.js";
+import { AppError } from "../../src/errors.js";
+
+function principal(id: number, username: string, domain = "example.com"): UserWithGrants {
+  return {
+    user: {
+      id,
+      username,
+      password: "pbkdf2_sha256$1$salt$hash",
+      email: "",
+      isActive: true,
+      isStaff: false,
+      isSuperuser: false,
+      dateJoined: new Date(0),
+    },
+    grants: [{ domain, accessLevel: "domain" }],
+  };
+}
+
+/** A database of principals by name that counts reads and can be made unreachable. */
+class Table implements PrincipalSource {
+  readonly rows = new Map<string, UserWithGrants>();
+  reads = 0;
+  down = false;
+  /** Runs between the read and its answer (a change committed while a lookup is in flight). */
+  during: (() => void) | undefined;
+  async findWithGrants(username: string): Promise<UserWithGrants | undefined> {
+    this.reads += 1;
+    if (this.down) throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
+    const row = this.rows.get(username);
+    this.during?.();
+    this.during = undefined;
+    return row;
+  }
+}
+
+const connected: ChangeSubscription = { connected: true, close: async () => {} };
+
+function setUp(maxStaleMs = 600_000) {
+  let now = 1_000_000;
+  const table = new Table();
+  table.rows.set("alice", principal(1, "alice"));
+  const cache = new PrincipalCache(table, { maxStaleMs, ttlMs: 60_000, now: () => now });
+  cache.follow(connected);
+  return { table, cache, advance: (ms: number) => (now += ms) };
+}
+
+describe("PrincipalCache", () => {
+  it("answers from memory until a notification names the user, then reads it again", async () => {
+    const { table, cache } = setUp();
+    await cache.findWithGrants("alice");
+    await cache.findWithGrants("alice");
+    expect(table.reads).toBe(1);
+    table.rows.set("alice", principal(1, "alice", "other.example"));
+    cache.onNotification("user:2");
+    expect((await cache.findWithGrants("alice"))?.grants[0]?.domain).toBe("example.com");
+    cache.onNotification("user:1");
+    expect((await cache.findWithGrants("alice"))?.grants[0]?.domain).toBe("other.example");
+    expect(table.reads).toBe(2);
+  });
+
+  it("does not keep what a lookup read while a change was announced", async () => {
+    const { table, cache } = setUp();
+    table.during = () => cache.onNotification("user:1");
+    await cache.findWithGrants("alice");
+    await cache.findWithGrants("alice");
+    expect(table.reads).toBe(2);
+  });
+
+  it("drops every name a renamed user was cached under", async () => {
+    const { table, cache } = setUp();
+    await cache.findWithGrants("alice");
+    table.rows.set("alice2", principal(1, "alice2"));
+    await cache.findWithGrants("alice2");
+    cache.onNotification("user:1");
+    table.rows.delete("alice");
+    expect(await cache.findWithGrants("alice")).toBeUndefined();
+  });
+
+  it("trusts nothing read before the feed was reset, and re-reads after the TTL", async () => {
+    const { table, cache, advance } = setUp();
+    await cache.findWithGrants("alice");
+    cache.onReset();
+    await cache.findWithGrants("alice");
+    expect(table.reads).toBe(2);
+    advance(60_000);
+    await cache.findWithGrants("alice");
+    expect(table.reads).toBe(3);
+    cache.onNotification("*");
+    expect(cache.size).toBe(0);
+  });
+
+  it("serves a principal the database confirmed within maxStale while it is down, and 503 otherwise", async () => {
+    const { table, cache, advance } = setUp(600_000);
+    await cache.findWithGrants("alice");
+    table.down = true;
+    cache.onReset();
+    advance(599_000);
+    expect(await cache.findWithGrants("alice")).toMatchObject({ stale: true, user: { username: "alice" } });
+    const unknown = await cache.findWithGrants("bob").catch((err: unknown) => err);
+    expect(unknown).toBeInstanceOf(AppError);
+    expect((unknown as AppError).status).toBe(503);
+    advance(2_000);
+    await expect(cache.findWithGrants("alice")).rejects.toMatchObject({ code: "database_unavailable" });
+  });
+});
