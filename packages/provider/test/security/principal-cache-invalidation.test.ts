@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { embeddedSocketDir } from "../../src/db/database.js";
+import { embeddedSocketDir } from "../../src/db/embedded-socket-dir.js";
 import type { DatabaseKind } from "../helpers/databases.js";
 import {
   loopbackRequest,
