@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 // zod's v3 API: the same validation for a third of v4's resident memory (decision 0107).
 import { z } from "zod/v3";
+import { InvalidDomainError, parseGrantDomain } from "./challenge/dns-name.js";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "./log-level.js";
 
 /** Validated service configuration. Read from the environment once, at start-up. */
@@ -22,6 +23,10 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** Reverse proxies (addresses/CIDRs) whose X-Forwarded-For is believed; empty: none. */
   readonly trustedProxies: readonly string[];
+  /** APP_ACMEDNS_ZONE: the zone acme-dns account labels live under (`<label>.<zone>`); undefined: none. */
+  readonly acmednsZone: string | undefined;
+  /** APP_ACMEDNS_REGISTER: acme-dns's anonymous POST /register creates accounts under acmednsZone. */
+  readonly acmednsRegister: boolean;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +71,29 @@ const trustedProxiesSchema = optionalText.transform((v, ctx) => {
   return entries;
 });
 
+// A zone name as grants take it (lowercase, no trailing dot, at least two labels).
+const zoneNameSchema = optionalText.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  try {
+    return parseGrantDomain(v);
+  } catch (err) {
+    if (!(err instanceof InvalidDomainError)) throw err;
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `${err.message} (expected a zone such as auth.example.com)`,
+    });
+    return z.NEVER;
+  }
+});
+
+const booleanSchema = optionalText.transform((v, ctx) => {
+  const word = (v ?? "false").toLowerCase();
+  if (word === "true" || word === "1" || word === "yes") return true;
+  if (word === "false" || word === "0" || word === "no") return false;
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be true or false" });
+  return z.NEVER;
+});
+
 const schema = z.object({
   APP_PORT: portSchema.optional(),
   PORT: portSchema.optional(),
@@ -103,11 +131,18 @@ const schema = z.object({
     }),
   APP_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   APP_TRUSTED_PROXIES: trustedProxiesSchema,
+  APP_ACMEDNS_ZONE: zoneNameSchema,
+  APP_ACMEDNS_REGISTER: booleanSchema,
 });
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = schema
+    .refine((e) => !e.APP_ACMEDNS_REGISTER || e.APP_ACMEDNS_ZONE !== undefined, {
+      message: "needs APP_ACMEDNS_ZONE: registered accounts get a label under that zone",
+      path: ["APP_ACMEDNS_REGISTER"],
+    })
+    .safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
@@ -132,5 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.APP_LOG_LEVEL,
     auditRetentionDays: e.APP_AUDIT_RETENTION_DAYS,
     trustedProxies: Object.freeze([...e.APP_TRUSTED_PROXIES]),
+    acmednsZone: e.APP_ACMEDNS_ZONE,
+    acmednsRegister: e.APP_ACMEDNS_REGISTER,
   });
 }

@@ -114,6 +114,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       extraRouters,
       trustedProxies: config.trustedProxies,
       publicUrl: config.baseUrl,
+      acmedns: { zone: config.acmednsZone, register: config.acmednsRegister },
     });
     const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
     const server = createLimitedServer(app.express);

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { acmednsValuesMigration } from "../acmedns/values-migration.js";
 import { adminSessionMigration } from "../admin/session-migration.js";
 import { auditCountMigration } from "../audit/audit-count-migration.js";
 import { auditLogMigration } from "../audit/audit-migration.js";
@@ -95,6 +96,7 @@ export const MIGRATIONS: Migration[] = [
   adminSessionMigration,
   usedRefreshTokensMigration,
   auditCountMigration,
+  acmednsValuesMigration,
 ];
 
 class InCodeMigrationSource implements Knex.MigrationSource<Migration> {

@@ -8,7 +8,8 @@ import { toResponseError } from "./client-errors.js";
 import { basicUsername } from "./credential-hygiene.js";
 import type { HttpMetrics } from "./metrics.js";
 
-export type ChallengeAction = "present" | "cleanup";
+/** `update`: acme-dns's POST /update (src/http/acmedns-routes.ts). */
+export type ChallengeAction = "present" | "cleanup" | "update";
 
 /** What one /present or /cleanup did, for the audit trail and the request log. */
 export interface ChallengeEvent {
@@ -37,14 +38,14 @@ export interface ChallengeLocals {
   fqdn?: string;
 }
 
-function outcomeOf(err: AppError): ChallengeEvent["outcome"] {
+export function outcomeOf(err: AppError): ChallengeEvent["outcome"] {
   if (err.status === 401 || err.status === 429) return "unauthenticated";
   if (err.status === 403) return "denied";
   if (err.status < 500 && err.code !== "zone_not_configured") return "invalid";
   return "failed";
 }
 
-function parseBody(req: Request): unknown {
+export function parseBody(req: Request): unknown {
   const text = typeof req.body === "string" ? req.body : "";
   // `curl -d '{...}'` labels JSON as form data: trust the body's shape over the label.
   if (req.is("application/x-www-form-urlencoded") && !text.trimStart().startsWith("{")) {
