@@ -8,6 +8,7 @@ export const SCENARIO_IDS = [
   "subdomain-grant-raw",
   "no-grant",
   "acme-sh",
+  "acme-dns",
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
