@@ -35,13 +35,14 @@ describe.each(DATABASE_KINDS)("the audit and session migrations on %s", (kind) =
       "0003_admin_sessions",
       "0004_used_refresh_tokens",
       "0005_audit_count_and_client",
+      "0009_acmedns_values",
     ];
     expect(ours.map((m) => m.name)).toEqual(names);
     await migrate(t.db.knex, django ? [django] : []);
     const before = await describeTables(t, DJANGO_TABLES);
     expect(await migrate(t.db.knex)).toEqual(names);
     expect(await describeTables(t, DJANGO_TABLES)).toEqual(before);
-    const own = ["hlp_audit_log", "hlp_admin_session", "hlp_used_refresh_token"];
+    const own = ["hlp_audit_log", "hlp_admin_session", "hlp_used_refresh_token", "hlp_acmedns_value"];
     const ownTables = await describeTables(t, own);
     expect(new Set(ownTables.columns.map((c) => c.table_name))).toEqual(new Set(own));
     expect(await migrate(t.db.knex)).toEqual([]);
