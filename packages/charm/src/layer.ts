@@ -43,6 +43,8 @@ export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, st
     env.APP_GIT_SSH_KEY_FILE = SSH_KEY_PATH;
     env.APP_GIT_KNOWN_HOSTS_FILE = KNOWN_HOSTS_PATH;
   }
+  if (config.acmednsZone) env.APP_ACMEDNS_ZONE = config.acmednsZone;
+  if (config.acmednsRegister) env.APP_ACMEDNS_REGISTER = "true";
   if (inputs.baseUrl) env.APP_BASE_URL = inputs.baseUrl;
   if (inputs.trustedProxies && inputs.trustedProxies.length > 0)
     env.APP_TRUSTED_PROXIES = inputs.trustedProxies.join(",");
