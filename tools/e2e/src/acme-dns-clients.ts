@@ -1,11 +1,14 @@
 /**
  * The acme-dns clients of the run: the real acme.sh with its `dns_acmedns` hook, unchanged (a
- * pinned commit, checked clean), and the request goacmedns sends (lego's `acme-dns` provider and
- * cert-manager's `acmeDNS` solver use goacmedns; Debian's lego is built without that provider).
+ * pinned commit, checked clean); the request goacmedns sends (lego's `acme-dns` provider and
+ * cert-manager's `acmeDNS` solver use goacmedns; Debian's lego is built without that provider);
+ * and Debian's dehydrated driven by our hook, which sends goacmedns's request.
  */
 import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type RunResult, run } from "./exec.js";
 
 /** acme.sh 3.1.3 (acmesh-official/acme.sh). git checks every object against this id. */
@@ -153,4 +156,81 @@ export async function goacmednsUpdate(
     signal: AbortSignal.timeout(30_000),
   });
   return { status: response.status, body: await response.text() };
+}
+
+/** Our dehydrated hook (tools/e2e/hooks), next to dist/ in the package. */
+export const DEHYDRATED_HOOK = fileURLToPath(new URL("../hooks/dehydrated-acmedns.sh", import.meta.url));
+
+export interface DehydratedRequest {
+  readonly dehydrated: string;
+  readonly hook: string;
+  readonly acmeDirectory: string;
+  readonly listenerCa: string;
+  /** dehydrated's BASEDIR: config, account and certificates of this request only. */
+  readonly baseDir: string;
+  readonly domains: readonly string[];
+  readonly endpoint: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Pure: dehydrated's config file (a bash fragment it sources; every value single-quoted). */
+export function dehydratedConfig(request: DehydratedRequest): string {
+  const quote = (v: string) => `'${v.replaceAll("'", `'\\''`)}'`;
+  const settings: [string, string][] = [
+    ["CA", request.acmeDirectory],
+    ["CHALLENGETYPE", "dns-01"],
+    ["HOOK", request.hook],
+    ["HOOK_CHAIN", "no"],
+    ["BASEDIR", request.baseDir],
+    ["CURL_OPTS", `--cacert ${request.listenerCa}`],
+    ["CONTACT_EMAIL", "e2e@example.test"],
+    ["KEY_ALGO", "prime256v1"],
+  ];
+  return `${settings.map(([k, v]) => `${k}=${quote(v)}`).join("\n")}\n`;
+}
+
+/** Pure: the two runs: register the ACME account, then sign. */
+export function dehydratedArgvs(request: DehydratedRequest, configFile: string): string[][] {
+  return [
+    [request.dehydrated, "--config", configFile, "--register", "--accept-terms"],
+    [
+      request.dehydrated,
+      "--config",
+      configFile,
+      "--cron",
+      ...request.domains.flatMap((d) => ["--domain", d]),
+    ],
+  ];
+}
+
+/** Pure: the hook's environment (what an operator would export). */
+export function dehydratedEnv(request: DehydratedRequest): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: request.baseDir,
+    ACMEDNS_BASE_URL: request.endpoint,
+    ACMEDNS_USERNAME: request.username,
+    ACMEDNS_PASSWORD: request.password,
+  };
+}
+
+/** Where dehydrated links the certificate and its chain (named after the first domain). */
+export function dehydratedCertificate(request: DehydratedRequest): { cert: string; issuer: string } {
+  const first = request.domains[0];
+  if (first === undefined) throw new Error("dehydrated needs at least one domain");
+  const dir = join(request.baseDir, "certs", first);
+  return { cert: join(dir, "cert.pem"), issuer: join(dir, "chain.pem") };
+}
+
+export async function runDehydrated(request: DehydratedRequest): Promise<RunResult> {
+  const configFile = join(request.baseDir, "config");
+  await mkdir(request.baseDir, { recursive: true });
+  await writeFile(configFile, dehydratedConfig(request));
+  let last: RunResult | undefined;
+  for (const argv of dehydratedArgvs(request, configFile)) {
+    last = await run(argv, { env: dehydratedEnv(request), timeoutMs: 180_000, allowFailure: true });
+    if (last.code !== 0) return last;
+  }
+  return last as RunResult;
 }

@@ -7,9 +7,13 @@ import {
   ACME_SH_VERSION,
   type AcmeShRequest,
   acmeShCertificate,
+  DEHYDRATED_HOOK,
+  type DehydratedRequest,
+  dehydratedCertificate,
   ensureAcmeSh,
   goacmednsUpdate,
   runAcmeSh,
+  runDehydrated,
 } from "./acme-dns-clients.js";
 import { acmeProxyCall } from "./acme-sh.js";
 import { checkCertificate } from "./certificate-checks.js";
@@ -280,15 +284,7 @@ const acmeDns: Scenario = {
     }
 
     // Clients of acme-dns never clean up; an operator (or lego httpreq) can, through /cleanup.
-    const basic = Buffer.from(`${harness.granted.username}:${harness.granted.password}`).toString("base64");
-    const cleanup = await fetch(`${harness.provider.baseUrl}/cleanup`, {
-      method: "POST",
-      headers: { Authorization: `Basic ${basic}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ fqdn: `${fqdn}.` }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    if (cleanup.status !== 200)
-      throw new Error(`/cleanup of ${fqdn}: HTTP ${cleanup.status} ${await cleanup.text()}`);
+    await cleanUpAll(harness, fqdn);
     const zones = await checkZonesAfter(harness, before, "example.co.test", [fqdn]);
     return (
       `acme.sh ${ACME_SH_VERSION} dns_acmedns (unchanged) got ${domains.join(" + ")}, chains to Pebble root; ` +
@@ -297,12 +293,71 @@ const acmeDns: Scenario = {
   },
 };
 
+/** The name the dehydrated scenario certifies (apex + wildcard), under the subdomain grant. */
+const DEHYDRATED_NAME = "dehydrated.example.co.test";
+
+/**
+ * An ACME client from Debian (dehydrated) with our hook, which sends exactly goacmedns's /update:
+ * apex + wildcard certificate, both values served by bind; /cleanup restores the zone.
+ */
+const acmeDnsDehydrated: Scenario = {
+  id: "acme-dns-dehydrated",
+  async run(harness) {
+    const before = await snapshotZones(harness);
+    const fqdn = challengeName(DEHYDRATED_NAME);
+    const domains = [DEHYDRATED_NAME, `*.${DEHYDRATED_NAME}`];
+    const request: DehydratedRequest = {
+      dehydrated: harness.tools.dehydrated,
+      hook: DEHYDRATED_HOOK,
+      acmeDirectory: acmeDirectoryUrl(harness.ports),
+      listenerCa: harness.layout.pebbleListenerCa,
+      baseDir: join(harness.layout.root, "dehydrated"),
+      domains,
+      endpoint: harness.provider.baseUrl,
+      username: harness.granted.username,
+      password: harness.granted.password,
+    };
+    const result = await runDehydrated(request);
+    if (result.code !== 0) {
+      const why = result.timedOut ? " (timed out)" : "";
+      throw new Error(
+        `dehydrated exited with ${result.code}${why}\n${tail(`${result.stdout}\n${result.stderr}`, 20)}`,
+      );
+    }
+    const { cert, issuer } = dehydratedCertificate(request);
+    await checkCertificate(harness.tools.openssl, cert, issuer, harness.layout.pebbleIssuingRoot, domains);
+    const served = await servedTxt({ dig: harness.tools.dig, port: harness.ports.dns }, fqdn);
+    if (served.length !== 2) {
+      throw new Error(
+        `after the order bind serves ${served.length} TXT values at ${fqdn}, expected the order's 2`,
+      );
+    }
+    await cleanUpAll(harness, fqdn);
+    const zones = await checkZonesAfter(harness, before, "example.co.test", [fqdn]);
+    return `dehydrated (Debian) + our goacmedns-shaped hook got ${domains.join(" + ")}, chains to Pebble root; bind served both values; ${zones}`;
+  },
+};
+
+/** What an operator does to clear an acme-dns name: /cleanup without a value (every value). */
+async function cleanUpAll(harness: Harness, fqdn: string): Promise<void> {
+  const basic = Buffer.from(`${harness.granted.username}:${harness.granted.password}`).toString("base64");
+  const response = await fetch(`${harness.provider.baseUrl}/cleanup`, {
+    method: "POST",
+    headers: { Authorization: `Basic ${basic}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ fqdn: `${fqdn}.` }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (response.status !== 200)
+    throw new Error(`/cleanup of ${fqdn}: HTTP ${response.status} ${await response.text()}`);
+}
+
 /** Every name a scenario may write a TXT record at. */
 export const CHALLENGE_NAMES = [
   "_acme-challenge.example.test",
   "_acme-challenge.a.b.example.co.test",
   "_acme-challenge.www.example.co.test",
   `_acme-challenge.${ACME_DNS_NAME}`,
+  `_acme-challenge.${DEHYDRATED_NAME}`,
 ] as const;
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -313,4 +368,5 @@ export const SCENARIOS: readonly Scenario[] = [
   noGrant,
   acmeSh,
   acmeDns,
+  acmeDnsDehydrated,
 ];
