@@ -47,6 +47,12 @@ function apiCredentials(req: Request): { username: string; password: string } {
   return { username, password };
 }
 
+/** The X-Api-User a refused caller claimed (unverified), when it could be a username at all. */
+function claimedUser(req: Request): string | undefined {
+  const user = req.get("x-api-user");
+  return user && !hasControl(user) ? user.slice(0, 150) : undefined;
+}
+
 /**
  * acme-dns's API over the same users, grants, store and audit trail as /present
  * (docs/decisions/0006, 0007): `POST /update`, `POST /register`, `GET /health`.
@@ -109,7 +115,7 @@ export function acmeDnsRoutes(deps: {
       const event: ChallengeEvent = {
         action: "update",
         username: principal?.user.username,
-        claimedUsername: principal ? undefined : req.get("x-api-user")?.slice(0, 150),
+        claimedUsername: principal ? undefined : claimedUser(req),
         client: req.ip,
         userId: principal?.user.id,
         fqdn: target?.fqdn,
