@@ -102,7 +102,37 @@ function parsePassword(stdout: string): string {
   throw new ActionFailure("Failed: the provider did not return a generated password.");
 }
 
-/** The Django charm's actions (same names, parameters and result keys) plus create-superuser and rotate-secret-key. */
+/** The JSON object a `--json` command printed; a failure when it printed something else. */
+function parseObject(stdout: string, command: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(stdout) as unknown;
+    if (typeof value === "object" && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new ActionFailure(`Failed: ${command} printed no JSON object: ${stdout.slice(0, 200)}`);
+}
+
+const names = (value: unknown): string => (Array.isArray(value) ? value.map(String).join(",") : "");
+
+/** deactivate-user / activate-user: the CLI says whether anything changed. */
+async function setActive(deps: Deps, params: Params, active: boolean): Promise<Results> {
+  const user = username(params);
+  const command = active ? "activate-user" : "deactivate-user";
+  const out = parseObject(await runCli(deps, [command, user, "--json"]), command);
+  const changed = out.changed !== false;
+  const result = active
+    ? changed
+      ? `Activated "${user}": its password and grants work again`
+      : `"${user}" was already active`
+    : changed
+      ? `Deactivated "${user}": its password and tokens no longer work; its grants are kept (activate-user undoes this)`
+      : `"${user}" was already inactive`;
+  return { result, changed: String(changed) };
+}
+
+/** The Django charm's actions (same names, parameters and result keys) plus create-superuser, rotate-secret-key and the user lifecycle. */
 export const ACTIONS: Record<string, Handler> = {
   "create-user": async (deps, params) => {
     const user = username(params);
@@ -129,6 +159,18 @@ export const ACTIONS: Record<string, Handler> = {
   },
   "list-domains": async (deps, params) => {
     return { result: await runCli(deps, ["list-domains", username(params, true)]) };
+  },
+  "deactivate-user": (deps, params) => setActive(deps, params, false),
+  "activate-user": (deps, params) => setActive(deps, params, true),
+  "delete-user": async (deps, params) => {
+    const user = username(params);
+    const out = parseObject(await runCli(deps, ["delete-user", user, "--json"]), "delete-user");
+    // What the user held, so an operator who deleted the wrong one can grant it again.
+    return {
+      result: `Deleted "${user}" and its grants`,
+      domains: names(out.domains),
+      subdomains: names(out.subdomains),
+    };
   },
   "rotate-secret-key": async (deps) => {
     const { tools, ctx } = deps;

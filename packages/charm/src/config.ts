@@ -1,3 +1,8 @@
+import {
+  AUDIT_RETENTION_DAYS,
+  AUDIT_RETENTION_RULE,
+  parseAuditRetentionDays,
+} from "@httprequest-lego-provider/provider/audit-retention";
 import { InvalidDomainError, parseGrantDomain } from "@httprequest-lego-provider/provider/dns-name";
 import { InvalidGitRemoteError, parseGitRemote } from "@httprequest-lego-provider/provider/git-remote";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "@httprequest-lego-provider/provider/log-level";
@@ -14,6 +19,8 @@ export interface CharmConfig {
   gitSshKeySecret?: string;
   gitKnownHosts?: string;
   logLevel: LogLevel;
+  /** Days of audit events the service keeps (option `audit-retention-days`). */
+  auditRetentionDays: number;
   /** `acmedns-zone` (APP_ACMEDNS_ZONE): where acme-dns account labels live. */
   acmednsZone?: string;
   /** `acmedns-register` (APP_ACMEDNS_REGISTER): anonymous acme-dns /register is on. */
@@ -64,7 +71,7 @@ function withNewline(text: string): string {
 /** Validates config-get output; every problem is reported at once. */
 export function parseConfig(raw: Record<string, unknown>): ConfigResult {
   const problems: ConfigProblem[] = [];
-  const config: CharmConfig = { logLevel: "info" };
+  const config: CharmConfig = { logLevel: "info", auditRetentionDays: AUDIT_RETENTION_DAYS.default };
   const repo = stringOption(raw, "git-repo");
   if (repo !== undefined) {
     const parsed = parseGitRepo(repo);
@@ -89,6 +96,13 @@ export function parseConfig(raw: Record<string, unknown>): ConfigResult {
     const parsed = parseLogLevel(level);
     if (parsed) config.logLevel = parsed;
     else problems.push({ option: "log-level", message: `must be one of ${LOG_LEVELS.join(", ")}` });
+  }
+  // An int option arrives as a number; the service's own rule decides (docs/decisions/0311).
+  const retention = raw["audit-retention-days"];
+  if (retention !== undefined && retention !== null && retention !== "") {
+    const days = parseAuditRetentionDays(String(retention));
+    if (days !== undefined) config.auditRetentionDays = days;
+    else problems.push({ option: "audit-retention-days", message: AUDIT_RETENTION_RULE });
   }
   parseAcmeDnsOptions(raw, config, problems);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };

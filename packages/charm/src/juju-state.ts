@@ -1,3 +1,4 @@
+import { AUDIT_RETENTION_DAYS } from "@httprequest-lego-provider/provider/audit-retention";
 import { parseConfig } from "./config.js";
 import { buildDashboard } from "./dashboard/dashboard.js";
 import { HookToolError } from "./hookcmds/run.js";
@@ -59,7 +60,9 @@ export async function gatherJujuState(deps: Deps): Promise<JujuState> {
   };
   const state: JujuState = {
     leader,
-    config: parsed.ok ? parsed.config : { logLevel: "info" },
+    config: parsed.ok
+      ? parsed.config
+      : { logLevel: "info", auditRetentionDays: AUDIT_RETENTION_DAYS.default },
     configProblems: parsed.ok ? [] : parsed.problems.map((p) => `${p.option} ${p.message}`),
     topology,
     peerAppData: {},

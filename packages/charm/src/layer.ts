@@ -1,4 +1,5 @@
 import type { CharmConfig } from "./config.js";
+import { OPTION_NAMES_VARIABLE, optionNames } from "./option-names.js";
 import type { CheckSpec, Layer, LogTargetSpec, Plan, ServiceSpec } from "./pebble/types.js";
 import {
   CLI,
@@ -8,6 +9,7 @@ import {
   NODE,
   NODE_FLAGS,
   PORT,
+  READY_CHECK,
   RUN_GID,
   RUN_UID,
   RUN_USER,
@@ -37,6 +39,7 @@ export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, st
     APP_SECRET_KEY: inputs.secretKey,
     POSTGRESQL_DB_CONNECT_STRING: inputs.databaseUrl,
     APP_LOG_LEVEL: config.logLevel,
+    APP_AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
   };
   if (config.gitRepo) env.APP_GIT_REPO = config.gitRepo.url;
   if (config.gitRepo?.transport === "ssh") {
@@ -48,6 +51,8 @@ export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, st
   if (inputs.baseUrl) env.APP_BASE_URL = inputs.baseUrl;
   if (inputs.trustedProxies && inputs.trustedProxies.length > 0)
     env.APP_TRUSTED_PROXIES = inputs.trustedProxies.join(",");
+  // The service names these options, not its variables, in its errors (docs/decisions/0325).
+  env[OPTION_NAMES_VARIABLE] = JSON.stringify(optionNames(env, config));
   return env;
 }
 
@@ -72,14 +77,26 @@ export function desiredLayer(
         environment: environment,
       },
     },
+    // Juju points the pod's liveness probe at Pebble's alive checks and its readiness probe at
+    // the ready ones (docs/decisions/0324): a dead process is restarted, an unready one (database
+    // or git remote unreachable) gets no traffic and its reason shows in the unit's status.
     checks: {
       [HEALTH_CHECK]: {
         override: "replace",
-        level: "ready",
+        level: "alive",
         period: "10s",
         timeout: "3s",
         threshold: 3,
         http: { url: `http://localhost:${PORT}/healthz` },
+      },
+      [READY_CHECK]: {
+        override: "replace",
+        level: "ready",
+        period: "10s",
+        // /readyz asks the database and the git remote; give ssh a moment.
+        timeout: "5s",
+        threshold: 3,
+        http: { url: `http://localhost:${PORT}/readyz` },
       },
     },
   };

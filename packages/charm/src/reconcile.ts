@@ -1,5 +1,7 @@
+import { failingChecks } from "./check-status.js";
 import { missingConfig } from "./config.js";
 import { isRemoval } from "./event.js";
+import { withFilesDigest } from "./files-digest.js";
 import { hostKeyFingerprints, trustMessage } from "./host-key.js";
 import { gatherJujuState } from "./juju-state.js";
 import { desiredEnvironment, desiredLayer, planSatisfies } from "./layer.js";
@@ -102,8 +104,11 @@ async function converge(
   facts: Facts,
 ): Promise<void> {
   const { tools, pebble } = deps;
+  let files: Record<string, string>;
   try {
-    const scanned = await ensureSshFiles(pebble, state.config, state.sshKey);
+    const ssh = await ensureSshFiles(pebble, state.config, state.sshKey);
+    files = ssh.files;
+    const scanned = ssh.scanned;
     if (scanned) {
       const keys = hostKeyFingerprints(scanned.knownHosts);
       facts.hostKeyTrust = trustMessage(scanned.host, scanned.port, keys);
@@ -146,7 +151,8 @@ async function converge(
   // Layer and replan only when the plan lacks something; start the service if it is not running.
   const plan = await pebble.getPlan();
   const layer = desiredLayer(
-    environment,
+    // A rotated key or host key changes the digest, so the replan below restarts the service.
+    withFilesDigest(environment, files),
     loki.logTargets(
       state.lokiEndpoints,
       state.topology,
@@ -168,5 +174,7 @@ async function converge(
   }
   const [info] = await pebble.getServices([SERVICE]);
   facts.serviceActive = info?.current === "active";
+  // Juju runs <container>-pebble-check-failed/-recovered when a check crosses its threshold.
+  if (facts.serviceActive) facts.failingChecks = await failingChecks(pebble);
   await tools.openPort(PORT);
 }

@@ -1,3 +1,4 @@
+import { type CheckFailure, checkFailureMessage } from "./check-failure.js";
 import type { StatusName } from "./hookcmds/tools.js";
 
 /** What reconcile found out, in the order it matters to an operator. */
@@ -19,6 +20,8 @@ export interface Facts {
   sshKeySecretProblem?: string;
   /** Set when the host key was trusted on first use: the message naming its fingerprint. */
   hostKeyTrust?: string;
+  /** Pebble checks that are down (alive first), with Pebble's reason. */
+  failingChecks?: CheckFailure[];
 }
 
 export interface Status {
@@ -54,6 +57,9 @@ export function decideStatus(f: Facts): Status {
   }
   if (f.serviceError) return { name: "blocked", message: `Service failed to start: ${f.serviceError}` };
   if (!f.serviceActive) return { name: "maintenance", message: "Starting the service" };
+  // Running but failing its checks: Kubernetes sends it no traffic; Pebble's reason says why.
+  const [failing] = f.failingChecks ?? [];
+  if (failing) return { name: "blocked", message: checkFailureMessage(failing) };
   // Active either way; the message makes trust on first use visible until the key is pinned.
   return { name: "active", message: f.hostKeyTrust ?? "" };
 }

@@ -40,29 +40,42 @@ export interface ScannedHostKeys {
   fresh: boolean;
 }
 
+/** What the service will read from the charm's files: each path with its content. */
+export interface SshFiles {
+  files: Record<string, string>;
+  /** Set when the host key came from ssh-keyscan rather than git-known-hosts. */
+  scanned?: ScannedHostKeys;
+}
+
 /**
  * SSH key and known_hosts for an ssh remote, 0600 and owned by the run user, written only when
  * different. Without `git-known-hosts` the host key is scanned once from inside the workload
  * (as the Django charm did) and kept until the repository's host or port changes; what was
- * trusted that way is returned so the charm can say so.
+ * trusted that way is returned so the charm can say so. The contents come back too: the service
+ * reads them once, so the layer carries their digest (docs/decisions/0323).
  */
 export async function ensureSshFiles(
   pebble: PebbleClient,
   config: CharmConfig,
   sshKey: string | undefined,
-): Promise<ScannedHostKeys | undefined> {
+): Promise<SshFiles> {
   const repo = config.gitRepo;
-  if (repo?.transport !== "ssh" || !sshKey || !repo.host) return undefined;
+  if (repo?.transport !== "ssh" || !sshKey || !repo.host) return { files: {} };
   await pebble.makeDir(SSH_DIR, { permissions: 0o700, userId: RUN_UID, groupId: RUN_GID });
   await pushIfChanged(pebble, SSH_KEY_PATH, sshKey);
   if (config.gitKnownHosts) {
     await pushIfChanged(pebble, KNOWN_HOSTS_PATH, config.gitKnownHosts);
-    return undefined;
+    return { files: { [SSH_KEY_PATH]: sshKey, [KNOWN_HOSTS_PATH]: config.gitKnownHosts } };
   }
   const port = repo.port ?? 22;
   const marker = keyscanMarker(repo.host, port);
   const current = (await pebble.pullIfExists(KNOWN_HOSTS_PATH))?.toString("utf8");
-  if (current?.startsWith(`${marker}\n`)) return { host: repo.host, port, knownHosts: current, fresh: false };
+  if (current?.startsWith(`${marker}\n`)) {
+    return {
+      files: { [SSH_KEY_PATH]: sshKey, [KNOWN_HOSTS_PATH]: current },
+      scanned: { host: repo.host, port, knownHosts: current, fresh: false },
+    };
+  }
   let scanned: string;
   try {
     const result = await pebble.exec(["ssh-keyscan", "-T", "10", "-p", String(port), repo.host], {
@@ -81,7 +94,10 @@ export async function ensureSshFiles(
   }
   const knownHosts = `${marker}\n${lines.join("\n")}\n`;
   await pebble.push(KNOWN_HOSTS_PATH, knownHosts, OWNED);
-  return { host: repo.host, port, knownHosts, fresh: true };
+  return {
+    files: { [SSH_KEY_PATH]: sshKey, [KNOWN_HOSTS_PATH]: knownHosts },
+    scanned: { host: repo.host, port, knownHosts, fresh: true },
+  };
 }
 
 /** The provider's version from the image's /app/package.json ("unknown" when unreadable). */

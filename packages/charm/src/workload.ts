@@ -21,7 +21,10 @@ export const SSH_DIR = `${DATA_DIR}/charm-ssh`;
 export const SSH_KEY_PATH = `${SSH_DIR}/git_key`;
 export const KNOWN_HOSTS_PATH = `${SSH_DIR}/known_hosts`;
 export const PACKAGE_JSON_PATH = "/app/package.json";
+/** `alive`-level check on /healthz: the process answers (Kubernetes' liveness probe follows it). */
 export const HEALTH_CHECK = "healthz";
+/** `ready`-level check on /readyz: the database and the git remote answer (readiness probe). */
+export const READY_CHECK = "readyz";
 
 /** The provider's CLI inside the container, as an argv. */
 export function cli(...args: string[]): string[] {

@@ -48,7 +48,7 @@ describe("acmedns-zone and acmedns-register", () => {
   });
 
   it("a config without the options is still valid (they are optional)", () => {
-    const config: CharmConfig = { logLevel: "info" };
+    const config: CharmConfig = { logLevel: "info", auditRetentionDays: 90 };
     expect(
       desiredEnvironment({ config, secretKey: "k".repeat(32), databaseUrl: "postgresql://x" }),
     ).not.toHaveProperty("APP_ACMEDNS_ZONE");

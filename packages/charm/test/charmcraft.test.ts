@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { LOG_LEVELS } from "@httprequest-lego-provider/provider/log-level";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PACKAGE_DIR } from "./harness.js";
@@ -14,7 +15,7 @@ describe("charmcraft.yaml", () => {
   const doc = parse(readFileSync(join(PACKAGE_DIR, "charmcraft.yaml"), "utf8")) as {
     base: string;
     assumes: string[];
-    config: { options: Record<string, { type: string }> };
+    config: { options: Record<string, { type: string; default?: unknown; description?: string }> };
   };
 
   it("assumes a Juju that knows the charm's base", () => {
@@ -26,6 +27,16 @@ describe("charmcraft.yaml", () => {
     const [needMajor, needMinor] = needed ?? [0, 0];
     expect(major > needMajor || (major === needMajor && minor >= needMinor)).toBe(true);
     expect(doc.assumes).toContain("k8s-api");
+  });
+
+  it("log-level's description lists exactly the levels the service accepts", () => {
+    const description = doc.config.options["log-level"]?.description ?? "";
+    for (const level of LOG_LEVELS) expect(description).toMatch(new RegExp(`\\b${level}\\b`));
+    expect(description).not.toMatch(/\bverbose\b/);
+  });
+
+  it("audit-retention-days is an int defaulting to the service's own default", () => {
+    expect(doc.config.options["audit-retention-days"]).toMatchObject({ type: "int", default: 90 });
   });
 
   it("offers the ssh key as a Juju user secret beside the plain option", () => {

@@ -35,11 +35,23 @@ describe("parseGitRepo (the provider's parseGitRemote, bundled)", () => {
 describe("parseConfig", () => {
   const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----";
 
-  it("defaults log-level to info and ignores empty strings", () => {
+  it("defaults log-level to info, audit-retention-days to 90, and ignores empty strings", () => {
     expect(parseConfig({ "git-repo": "", "log-level": "" })).toEqual({
       ok: true,
-      config: { logLevel: "info" },
+      config: { logLevel: "info", auditRetentionDays: 90 },
     });
+  });
+
+  it.each<[unknown, number | string]>([
+    [30, 30],
+    [3650, 3650],
+    [0, "audit-retention-days must be a whole number of days from 1 to 3650"],
+    [3651, "audit-retention-days must be a whole number of days from 1 to 3650"],
+    [-1, "audit-retention-days must be a whole number of days from 1 to 3650"],
+  ])("audit-retention-days=%j is taken by the service's own rule: %j", (value, expected) => {
+    const result = parseConfig({ "audit-retention-days": value });
+    if (typeof expected === "number") expect(result.ok && result.config.auditRetentionDays).toBe(expected);
+    else expect(!result.ok && result.problems.map((p) => `${p.option} ${p.message}`)).toEqual([expected]);
   });
 
   it("reports every bad option at once", () => {

@@ -12,7 +12,7 @@ function newestInput(): number {
     .filter((d) => d.isFile())
     .map((d) => join(d.parentPath, d.name));
   // The provider's parsers are bundled in too (decision 0311).
-  const provider = ["dns/git-remote.js", "log-level.js"].map((f) =>
+  const provider = ["dns/git-remote.js", "log-level.js", "audit-retention.js"].map((f) =>
     join(PACKAGE_DIR, "..", "provider", "dist", f),
   );
   return Math.max(

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { classifyStderr, HookToolError } from "../src/hookcmds/run.js";
+import { classifyStderr, HookToolError, runHookTool } from "../src/hookcmds/run.js";
 import { HookTools } from "../src/hookcmds/tools.js";
 import { FakeJuju, installHookTools } from "./doubles/juju.js";
 
@@ -100,6 +100,28 @@ describe("HookTools over the hook-tool executables", () => {
   it("action-set refuses keys Juju refuses", async () => {
     await expect(tools.actionSet({ Password: "x" })).rejects.toBeInstanceOf(HookToolError);
     await expect(tools.actionSet({ stdout: "x" })).rejects.toBeInstanceOf(HookToolError);
+  });
+
+  it.each([
+    [["relation-get", "--formt=json", "-r", "db:1", "-", "pg/0"], "option provided but not defined: --formt"],
+    [["status-set", "--app", "active"], "option provided but not defined: --app"],
+    [["juju-log", "--level", "INFO", "--", "x"], "option provided but not defined: --level"],
+    [["relation-list", "--r", "db:1"], "option provided but not defined: --r"],
+    [["secret-get", "--refresh=yes", "secret:1"], 'invalid value "yes" for flag --refresh'],
+    [["relation-set", "--app", "-r"], "option needs an argument: -r"],
+  ])("the double refuses %j as Juju's flag parser does", async (argv, message) => {
+    const err = await runHookTool(argv).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HookToolError);
+    expect(err).toMatchObject({ exitCode: 2, stderr: `ERROR ${message}\n` });
+  });
+
+  it("the double takes each flag's other documented spellings", async () => {
+    expect(await runHookTool(["relation-list", "--relation", "db:1", "--format", "json"])).toBe('["pg/0"]\n');
+    expect(await runHookTool(["relation-get", "-", "pg/0", "--format=json", "-r", "db:1"])).toBe(
+      '{"a":"1"}\n',
+    );
+    await runHookTool(["juju-log", "-l", "DEBUG", "--", "quiet"]);
+    expect(juju.read().logs).toEqual([{ level: "DEBUG", message: "quiet" }]);
   });
 
   it("a missing tool is a HookToolError naming it", async () => {

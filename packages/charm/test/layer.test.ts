@@ -16,6 +16,7 @@ const SSH: CharmConfig = {
   gitRepo: { url: "git+ssh://git@h/x.git@main", transport: "ssh", host: "h", port: 22 },
   gitSshKey: "KEY-TEXT\n",
   logLevel: "info",
+  auditRetentionDays: 90,
 };
 
 describe("desiredEnvironment", () => {
@@ -31,13 +32,23 @@ describe("desiredEnvironment", () => {
     ],
     [
       "https remote: no ssh files; base URL from ingress",
-      { gitRepo: { url: "https://h/x.git", transport: "https", host: "h", port: 443 }, logLevel: "warn" },
+      {
+        gitRepo: { url: "https://h/x.git", transport: "https", host: "h", port: 443 },
+        logLevel: "warn",
+        auditRetentionDays: 30,
+      },
       "https://dns.example/m-app",
       {
         APP_GIT_SSH_KEY_FILE: undefined,
         APP_GIT_KNOWN_HOSTS_FILE: undefined,
         APP_BASE_URL: "https://dns.example/m-app",
         APP_LOG_LEVEL: "warn",
+        APP_AUDIT_RETENTION_DAYS: "30",
+        APP_OPTION_NAMES: JSON.stringify({
+          APP_GIT_REPO: "git-repo",
+          APP_LOG_LEVEL: "log-level",
+          APP_AUDIT_RETENTION_DAYS: "audit-retention-days",
+        }),
       },
     ],
   ])("%s", (_, config, baseUrl, expected) => {
@@ -58,8 +69,21 @@ describe("desiredEnvironment", () => {
   });
 });
 
+describe("the checks: alive on /healthz, ready on /readyz", () => {
+  const layer = desiredLayer({});
+  it.each([
+    ["healthz", "alive", "http://localhost:8080/healthz"],
+    ["readyz", "ready", "http://localhost:8080/readyz"],
+  ])("%s is %s-level on %s", (name, level, url) => {
+    expect(layer.checks?.[name]).toMatchObject({ override: "replace", level, threshold: 3, http: { url } });
+  });
+});
+
 describe("planSatisfies", () => {
-  const env = desiredEnvironment({ config: SSH, secretKey: "s", databaseUrl: "postgresql://u:p@h/d" });
+  const env = {
+    ...desiredEnvironment({ config: SSH, secretKey: "s", databaseUrl: "postgresql://u:p@h/d" }),
+    CHARM_FILES_DIGEST: "f".repeat(64),
+  };
   const layer = desiredLayer(env);
   const asPlan = (): Plan => JSON.parse(JSON.stringify(layer)) as Plan;
 
@@ -107,6 +131,30 @@ describe("planSatisfies", () => {
       "the health check missing",
       (p) => {
         delete p.checks;
+      },
+      false,
+    ],
+    [
+      "the old charm's healthz at ready level, no readyz (an upgraded unit)",
+      (p) => {
+        p.checks = {
+          healthz: {
+            override: "replace",
+            level: "ready",
+            period: "10s",
+            timeout: "3s",
+            threshold: 3,
+            http: { url: "http://localhost:8080/healthz" },
+          },
+        };
+      },
+      false,
+    ],
+    [
+      "another CHARM_FILES_DIGEST (a rotated key file): the service must restart",
+      (p) => {
+        const svc = p.services?.["httprequest-lego-provider"];
+        if (svc?.environment) svc.environment.CHARM_FILES_DIGEST = "0".repeat(64);
       },
       false,
     ],

@@ -12,6 +12,7 @@ import { APP, baseState, packedCharm, Unit } from "./harness.js";
 const SERVICE = "httprequest-lego-provider";
 const KEY = "k".repeat(86);
 const KEY_PATH = "/var/lib/httprequest-lego-provider/charm-ssh/git_key";
+const KNOWN_HOSTS_PATH = "/var/lib/httprequest-lego-provider/charm-ssh/known_hosts";
 const SSH_KEY_A =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAArevisionone\n-----END OPENSSH PRIVATE KEY-----\n";
 const SSH_KEY_B =
@@ -208,25 +209,49 @@ describe("one unit operated by hand", () => {
     expect(log?.message).toContain("set git-known-hosts");
   });
 
-  it("a new secret revision is used on secret-changed (secret-get --refresh), not before", async () => {
+  it("a new secret revision is used on secret-changed (secret-get --refresh), not before; the service restarts with it", async () => {
     unit.juju.update((s) => {
       s.secrets?.[SECRET]?.revisions?.push({ "ssh-key": SSH_KEY_B });
     });
+    const starts = unit.pebble.services.get(SERVICE)?.starts ?? 0;
     await unit.dispatch("hooks/update-status");
     expect(readFileSync(unit.pebble.hostPath(KEY_PATH), "utf8")).toBe(SSH_KEY_A);
+    expect(unit.pebble.services.get(SERVICE)?.starts).toBe(starts);
     const run = await unit.dispatch("hooks/secret-changed", { JUJU_SECRET_ID: SECRET });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(readFileSync(unit.pebble.hostPath(KEY_PATH), "utf8")).toBe(SSH_KEY_B);
+    // The service reads the key once: only a restart makes it use the new one.
+    expect(unit.pebble.services.get(SERVICE)).toMatchObject({ current: "active", starts: starts + 1 });
+    expect(JSON.stringify(unit.pebble.plan())).not.toContain("revisiontwo");
     const gets = (unit.juju.read().calls ?? []).filter((c) => c[0] === "secret-get" && c.includes(SECRET));
     expect(gets.at(-1)).toContain("--refresh");
     expect(gets.at(-2)).not.toContain("--refresh");
   });
 
-  it("git-known-hosts set: the key is pinned and the status no longer mentions trust", async () => {
+  it("git-known-hosts set: the key is pinned, the service restarted to read it, the status no longer mentions trust", async () => {
+    const starts = unit.pebble.services.get(SERVICE)?.starts ?? 0;
     unit.juju.update((s) => {
       s.config["git-known-hosts"] = HOST_KEY_LINE;
     });
     await unit.dispatch("hooks/config-changed");
+    expect(unit.status()).toEqual({ name: "active", message: "" });
+    expect(readFileSync(unit.pebble.hostPath(KNOWN_HOSTS_PATH), "utf8")).toBe(`${HOST_KEY_LINE}\n`);
+    expect(unit.pebble.services.get(SERVICE)?.starts).toBe(starts + 1);
+  });
+
+  it("a new host key in git-known-hosts restarts the service again; the same value twice does not", async () => {
+    const starts = unit.pebble.services.get(SERVICE)?.starts ?? 0;
+    const rotated = HOST_KEY_LINE.replace(
+      / \S+$/,
+      " AAAAC3NzaC1lZDI1NTE5AAAAIRotatedHostKeyRotatedHostKeyRotated",
+    );
+    unit.juju.update((s) => {
+      s.config["git-known-hosts"] = rotated;
+    });
+    await unit.dispatch("hooks/config-changed");
+    await unit.dispatch("hooks/config-changed");
+    expect(readFileSync(unit.pebble.hostPath(KNOWN_HOSTS_PATH), "utf8")).toBe(`${rotated}\n`);
+    expect(unit.pebble.services.get(SERVICE)?.starts).toBe(starts + 1);
     expect(unit.status()).toEqual({ name: "active", message: "" });
   });
 

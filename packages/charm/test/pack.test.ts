@@ -54,7 +54,7 @@ describe("the packed .charm", () => {
   it("ships a Node 24 x86-64 ELF runtime and a self-contained bundle", () => {
     expect(item("node/bin/node").data.subarray(0, 4).toString("latin1")).toBe("\x7fELF");
     const bundle = item("dist/dispatch.mjs").data.toString();
-    expect(bundle).not.toMatch(/from ["'](execa|ws|yaml|lzma)["']/);
+    expect(bundle).not.toMatch(/from ["'](execa|ws|yaml|lzma|zod)["']/);
   });
 
   it("metadata.yaml: Kubernetes container app with its oci-image resource and every relation", () => {
@@ -115,7 +115,7 @@ describe("the packed .charm", () => {
     expect(options["log-level"]?.default).toBe("info");
   });
 
-  it("actions.yaml keeps the Django charm's actions and parameters", () => {
+  it("actions.yaml keeps the Django charm's actions and parameters, and adds the user lifecycle", () => {
     const actions = yaml("actions.yaml") as Record<
       string,
       { params?: Record<string, unknown>; required?: string[] }
@@ -128,8 +128,15 @@ describe("the packed .charm", () => {
         "list-domains",
         "revoke-domains",
         "rotate-secret-key",
+        "deactivate-user",
+        "activate-user",
+        "delete-user",
       ].sort(),
     );
+    for (const name of ["deactivate-user", "activate-user", "delete-user"]) {
+      expect(Object.keys(actions[name]?.params ?? {}), name).toEqual(["username"]);
+      expect(actions[name]?.required, name).toEqual(["username"]);
+    }
     expect(Object.keys(actions["allow-domains"]?.params ?? {})).toEqual([
       "username",
       "domains",
@@ -150,6 +157,15 @@ describe("the packed .charm", () => {
     expect(yaml("manifest.yaml")).toMatchObject({
       bases: [{ name: "ubuntu", channel: "24.04", architectures: ["amd64"] }],
     });
+  });
+
+  it("manifest.yaml names the packer that made it, not charmcraft", () => {
+    const manifest = yaml("manifest.yaml");
+    expect(manifest).toMatchObject({
+      "packed-by": { name: "@httprequest-lego-provider/charm", version: "0.1.0" },
+      "packed-at": expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    expect(Object.keys(manifest).filter((key) => key.startsWith("charmcraft"))).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import {
   PebbleChangeError,
   PebbleConnectionError,
   PebblePathError,
+  PebbleProtocolError,
   PebbleTimeoutError,
 } from "../src/pebble/errors.js";
 import { buildMultipart, parseMultipart } from "../src/pebble/multipart.js";
@@ -153,6 +155,85 @@ describe("PebbleClient against the Pebble double on a unix socket", () => {
       checks: { up: { override: "replace", level: "ready", http: { url: "http://localhost:1/" } } },
     });
     expect((await client.getChecks()).map((c) => c.name)).toEqual(["up"]);
+  });
+});
+
+describe("PebbleClient against canned replies", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hlp-pebble-canned-"));
+  const socket = join(dir, "pebble.socket");
+  let reply = { status: 200, body: "" };
+  const server = http.createServer((_req, res) => {
+    res.writeHead(reply.status, { "Content-Type": "application/json" });
+    res.end(reply.body);
+  });
+  const client = new PebbleClient(socket, 5_000);
+  const envelope = (result: unknown, type = "sync"): string =>
+    JSON.stringify({ type, "status-code": 200, status: "OK", result });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ["a reply that is not JSON", 502, "<html>Bad Gateway</html>", /response is not JSON/],
+    ["JSON that is not an envelope", 200, JSON.stringify({ hello: "world" }), /not a Pebble envelope/],
+    [
+      "a result of the wrong shape",
+      200,
+      envelope([{ name: "web", startup: "enabled", current: "sleeping" }]),
+      /unexpected result at 0\.current/,
+    ],
+  ])("%s is a protocol error, not an API error", async (_case, status, body, message) => {
+    reply = { status, body };
+    const err = await client.getServices().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PebbleProtocolError);
+    expect(err).not.toBeInstanceOf(PebbleAPIError);
+    expect(err).toMatchObject({ statusCode: status, method: "GET", path: "/v1/services" });
+    expect(String((err as Error).message)).toMatch(message);
+  });
+
+  it("an error envelope is an API error with Pebble's kind and message", async () => {
+    reply = {
+      status: 404,
+      body: JSON.stringify({
+        type: "error",
+        "status-code": 404,
+        status: "Not Found",
+        result: { message: "cannot find change", kind: "not-found" },
+      }),
+    };
+    await expect(client.getServices()).rejects.toMatchObject({
+      name: "PebbleAPIError",
+      statusCode: 404,
+      kind: "not-found",
+      message: expect.stringMatching(/cannot find change/),
+    });
+  });
+
+  it("an error without a kind, or with one Pebble does not define, has kind undefined", async () => {
+    for (const result of [{ message: "bad request" }, { message: "bad request", kind: "made-up" }]) {
+      reply = { status: 400, body: JSON.stringify({ type: "error", "status-code": 400, result }) };
+      const err = await client.getServices().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PebbleAPIError);
+      expect((err as PebbleAPIError).kind).toBeUndefined();
+    }
+  });
+
+  it("a service action answered without a change id is a protocol error", async () => {
+    reply = { status: 202, body: envelope(null, "async") };
+    await expect(client.replan()).rejects.toBeInstanceOf(PebbleProtocolError);
+  });
+
+  it("a decoded reply keeps the fields the API defines and drops the rest", async () => {
+    reply = {
+      status: 200,
+      body: envelope([{ name: "web", startup: "enabled", current: "active", "current-since": "now" }]),
+    };
+    expect(await client.getServices()).toEqual([{ name: "web", startup: "enabled", current: "active" }]);
   });
 });
 

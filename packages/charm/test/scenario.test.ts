@@ -153,8 +153,12 @@ describe("packed charm, one leader unit through its life", () => {
       "user-id": 584792,
     });
     expect(unit.pebble.plan().checks?.healthz).toMatchObject({
-      level: "ready",
+      level: "alive",
       http: { url: "http://localhost:8080/healthz" },
+    });
+    expect(unit.pebble.plan().checks?.readyz).toMatchObject({
+      level: "ready",
+      http: { url: "http://localhost:8080/readyz" },
     });
     expect(unit.pebble.services.get(SERVICE)).toMatchObject({ current: "active", starts: 1 });
 
@@ -209,6 +213,24 @@ describe("packed charm, one leader unit through its life", () => {
     expect(unit.pebble.services.get(SERVICE)).toMatchObject({ current: "active", starts: 2 });
   });
 
+  it("readyz down (app-pebble-check-failed): blocked with Pebble's reason; check-recovered: active again", async () => {
+    const body = '{"status":"unavailable","checks":{"database":"ok","git":"unreachable"}}';
+    unit.pebble.failingChecks.set("readyz", `non-2xx status code 503; ${body}`);
+    const check = { JUJU_WORKLOAD_NAME: "app", JUJU_PEBBLE_CHECK_NAME: "readyz" };
+    const failed = await unit.dispatch("hooks/app-pebble-check-failed", check);
+    expect(failed.exitCode, failed.stderr).toBe(0);
+    expect(unit.status()).toEqual({
+      name: "blocked",
+      message: `Service not ready, check readyz: non-2xx status code 503; ${body}`,
+    });
+    // The service keeps running: readiness only takes it out of the Kubernetes service.
+    expect(unit.pebble.services.get(SERVICE)?.current).toBe("active");
+    unit.pebble.failingChecks.delete("readyz");
+    const recovered = await unit.dispatch("hooks/app-pebble-check-recovered", check);
+    expect(recovered.exitCode, recovered.stderr).toBe(0);
+    expect(unit.status()?.name).toBe("active");
+  });
+
   it("create-user returns a generated password, as the Django charm did", async () => {
     const r = await unit.action("create-user", { username: "certbot" });
     expect(r.failed).toBeUndefined();
@@ -246,6 +268,56 @@ describe("packed charm, one leader unit through its life", () => {
     const all = await unit.action("list-domains", { username: "*" });
     expect(String(all.results.result)).toContain("admin:");
     expect(String(all.results.result)).toContain("certbot:\n    domains:\n        example.test\n");
+  });
+
+  it("deactivate-user / activate-user / delete-user run the CLI in the workload and say what changed", async () => {
+    await unit.action("create-user", { username: "leaver" });
+    await unit.action("allow-domains", { username: "leaver", domains: "leaver.example.test" });
+
+    const off = await unit.action("deactivate-user", { username: "leaver" });
+    expect(off.failed).toBeUndefined();
+    expect(off.results).toEqual({
+      result:
+        'Deactivated "leaver": its password and tokens no longer work; its grants are kept (activate-user undoes this)',
+      changed: "true",
+    });
+    expect(unit.pebble.execs.at(-1)).toMatchObject({
+      command: ["/usr/bin/node", "/app/dist/cli.js", "deactivate-user", "leaver", "--json"],
+      userId: 584792,
+    });
+    expect(unit.provider.users.get("leaver")?.active).toBe(false);
+    const again = await unit.action("deactivate-user", { username: "leaver" });
+    expect(again.results).toEqual({ result: '"leaver" was already inactive', changed: "false" });
+
+    const on = await unit.action("activate-user", { username: "leaver" });
+    expect(on.results).toEqual({
+      result: 'Activated "leaver": its password and grants work again',
+      changed: "true",
+    });
+    expect(unit.provider.users.get("leaver")?.active).toBe(true);
+
+    const gone = await unit.action("delete-user", { username: "leaver" });
+    expect(gone.failed).toBeUndefined();
+    expect(gone.results).toEqual({
+      result: 'Deleted "leaver" and its grants',
+      domains: "leaver.example.test",
+      subdomains: "",
+    });
+    expect(unit.provider.users.has("leaver")).toBe(false);
+  });
+
+  it.each([
+    ["deactivate-user", { username: "nobody" }, 'Failed: Error: User "nobody" does not exist'],
+    ["activate-user", { username: "nobody" }, 'Failed: Error: User "nobody" does not exist'],
+    [
+      "delete-user",
+      { username: "-rf" },
+      'Invalid username "-rf": use letters, digits and @ . + - _ (150 at most).',
+    ],
+  ])("%s %j fails with a message an operator can act on", async (name, params, message) => {
+    const r = await unit.action(name, params);
+    expect(r.exitCode).toBe(0);
+    expect(r.failed).toBe(message);
   });
 
   it("actions fail with a message an operator can act on", async () => {

@@ -84,6 +84,29 @@ describe("decideStatus", () => {
       "Service failed to start: exited quickly",
     ],
     ["service still starting", { serviceActive: false }, "maintenance", "Starting the service"],
+    [
+      "readiness down: blocked with Pebble's reason, even over a trusted-on-first-use note",
+      {
+        failingChecks: [
+          { name: "readyz", level: "ready", reason: "non-2xx status code 503; git unreachable" },
+        ],
+        hostKeyTrust: "Trusting scanned host key of h:22",
+      },
+      "blocked",
+      "Service not ready, check readyz: non-2xx status code 503; git unreachable",
+    ],
+    [
+      "liveness down too: the dead process is named first",
+      {
+        failingChecks: [
+          { name: "healthz", level: "alive", reason: "check timed out after 3s" },
+          { name: "readyz", level: "ready", reason: "check timed out after 5s" },
+        ],
+      },
+      "blocked",
+      "Service not alive, check healthz: check timed out after 3s",
+    ],
+    ["no check down", { failingChecks: [] }, "active", ""],
   ])("%s", (_, overrides, name, message) => {
     expect(decideStatus({ ...READY, ...overrides })).toEqual({ name, message });
   });

@@ -151,9 +151,32 @@ export class Accounts {
     });
   }
 
-  async listDomains(username: string): Promise<DomainList[]> {
-    const users = username === "*" ? await this.users.list() : [await this.requireUser(username)];
-    const permissions = await this.grants.listPermissions(username === "*" ? {} : { username });
+  /**
+   * Activates or deactivates a user; its grants stay. Takes effect at once everywhere: every
+   * request loads the user row, and tokens carry a fingerprint of `is_active` (decision 0702).
+   */
+  async setActive(username: string, active: boolean): Promise<{ username: string; changed: boolean }> {
+    return this.knex.transaction(async (trx) => {
+      const user = await this.requireUser(username, trx);
+      if (user.isActive === active) return { username, changed: false };
+      await this.users.update(user.id, { isActive: active }, trx);
+      return { username, changed: true };
+    });
+  }
+
+  /** Deletes a user and its grants (its admin sessions go with it); audit rows keep its name. */
+  async deleteUser(username: string): Promise<DomainList> {
+    return this.knex.transaction(async (trx) => {
+      const user = await this.requireUser(username, trx);
+      const [held] = await this.listDomains(username, trx);
+      await this.users.delete(user.id, trx);
+      return held ?? { username, domains: [], subdomains: [] };
+    });
+  }
+
+  async listDomains(username: string, trx: Knex = this.knex): Promise<DomainList[]> {
+    const users = username === "*" ? await this.users.list() : [await this.requireUser(username, trx)];
+    const permissions = await this.grants.listPermissions(username === "*" ? {} : { username }, trx);
     users.sort((a, b) => a.id - b.id);
     return users.map((u) => {
       const mine = permissions.filter((p) => p.userId === u.id);

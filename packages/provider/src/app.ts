@@ -9,18 +9,20 @@ import { Authenticator } from "./auth/authenticator.js";
 import { PasswordLogin } from "./auth/password-login.js";
 import { TokenService } from "./auth/tokens.js";
 import { UsedRefreshTokens } from "./auth/used-refresh-tokens.js";
+import type { ChallengeObserver } from "./challenge/challenge-event.js";
 import type { Database } from "./db/database.js";
 import type { UsersRepo } from "./db/users-repo.js";
 import type { RecordStore } from "./dns/record-store.js";
 import { AppError } from "./errors.js";
 import { type AcmeDnsOptions, acmeDnsRoutes } from "./http/acmedns-routes.js";
 import { adminRoutes } from "./http/admin-routes.js";
-import { type ChallengeObserver, challengeRoutes } from "./http/challenge-routes.js";
+import { challengeRoutes } from "./http/challenge-routes.js";
 import { rejectMalformedCredentials } from "./http/credential-hygiene.js";
 import { refuseCrossSite } from "./http/cross-site.js";
 import { errorMiddleware } from "./http/error-middleware.js";
 import { createMetrics, type HttpMetrics } from "./http/metrics.js";
 import { opsRoutes } from "./http/ops-routes.js";
+import { parsePublicUrl } from "./http/public-url.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 
@@ -41,7 +43,10 @@ export interface AppDeps {
   readonly trustedProxies?: readonly string[];
   /** Audit trail: records every challenge and admin API change, serves /api/v1/audit/. */
   readonly audit?: AuditLog;
-  /** APP_BASE_URL: its host counts as the service's own when checking cross-site requests. */
+  /**
+   * APP_BASE_URL: its host counts as the service's own when checking cross-site requests, and
+   * absolute links in answers start with it.
+   */
   readonly publicUrl?: string | undefined;
   /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
   readonly extraRouters?: readonly { path: string; router: express.Router }[];
@@ -114,6 +119,7 @@ export function createApp(deps: AppDeps): App {
       logins,
       usedRefreshTokens: new UsedRefreshTokens(deps.db.knex),
       audit: deps.audit,
+      publicUrl: parsePublicUrl(deps.publicUrl),
     }),
   );
   for (const extra of deps.extraRouters ?? []) app.use(extra.path, extra.router);

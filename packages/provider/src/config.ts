@@ -2,14 +2,24 @@ import { isIP } from "node:net";
 import path from "node:path";
 // zod's v3 API: the same validation for a third of v4's resident memory (decision 0107).
 import { z } from "zod/v3";
+import { AUDIT_RETENTION_DAYS, AUDIT_RETENTION_RULE, parseAuditRetentionDays } from "./audit-retention.js";
 import { InvalidDomainError, parseGrantDomain } from "./challenge/dns-name.js";
+import { InvalidGitRemoteError, parseGitRemote } from "./dns/git-remote.js";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "./log-level.js";
+import {
+  describeVariable,
+  describeVariables,
+  NO_OPTION_NAMES,
+  type OptionNames,
+  parseOptionNames,
+} from "./option-names.js";
 
 /** Validated service configuration. Read from the environment once, at start-up. */
 export interface Config {
   readonly port: number;
   /** Listen address; undefined means 0.0.0.0 in production and 127.0.0.1 in `serve --dev`. */
   readonly host: string | undefined;
+  /** APP_BASE_URL: the public URL, possibly with a path prefix (`https://host/model-app/`). */
   readonly baseUrl: string | undefined;
   readonly secretKey: string | undefined;
   readonly databaseUrl: string | undefined;
@@ -29,10 +39,29 @@ export interface Config {
   readonly acmednsRegister: boolean;
 }
 
+/** One thing wrong with the configuration, and the variables that would fix it. */
+export interface ConfigProblem {
+  /** Usually one; several when any of them would do (APP_GIT_SSH_KEY or APP_GIT_SSH_KEY_FILE). */
+  readonly variables: readonly string[];
+  readonly message: string;
+}
+
+const VARIABLE_NAME = /\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g;
+
+/** `APP_X: message`, or `charm option "x" (APP_X): message` when the charm named its options. */
+export function formatProblem(problem: ConfigProblem, names: OptionNames): string {
+  // Variables the message itself mentions are named the same way.
+  const message = problem.message.replace(VARIABLE_NAME, (v) => describeVariable(v, names));
+  return `${describeVariables(problem.variables, names)}: ${message}`;
+}
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  constructor(
+    readonly problems: readonly ConfigProblem[],
+    names: OptionNames = NO_OPTION_NAMES,
+  ) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${formatProblem(p, names)}`).join("\n")}`);
   }
 }
 
@@ -103,6 +132,7 @@ const schema = z.object({
       .string()
       .url("must be a URL")
       .regex(/^https?:\/\//i, "must be an http:// or https:// URL")
+      .refine((v) => !/[?#]/.test(v), "must not have a query or fragment (a path prefix is fine)")
       .optional(),
   ),
   APP_SECRET_KEY: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
@@ -110,10 +140,25 @@ const schema = z.object({
     z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgresql://user:password@host:5432/database URL")
+      .refine(
+        (v) => URL.canParse(v),
+        "is not a valid URL (percent-encode special characters in the password)",
+      )
       .optional(),
   ),
   APP_DATA_DIR: z.string().min(1).default("./.data"),
-  APP_GIT_REPO: optionalText,
+  APP_GIT_REPO: optionalText.transform((v, ctx) => {
+    if (v === undefined) return v;
+    try {
+      parseGitRemote(v);
+      return v;
+    } catch (err) {
+      if (!(err instanceof InvalidGitRemoteError)) throw err;
+      // The parser names the variable itself; here the problem does.
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: err.message.replace(/^APP_GIT_REPO: /, "") });
+      return z.NEVER;
+    }
+  }),
   APP_GIT_SSH_KEY: optionalText,
   APP_GIT_SSH_KEY_FILE: optionalText,
   APP_GIT_KNOWN_HOSTS: optionalText,
@@ -129,29 +174,53 @@ const schema = z.object({
       }
       return level;
     }),
-  APP_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  APP_AUDIT_RETENTION_DAYS: z
+    .string()
+    .default(String(AUDIT_RETENTION_DAYS.default))
+    .transform((v, ctx) => {
+      const days = parseAuditRetentionDays(v);
+      if (days === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: AUDIT_RETENTION_RULE });
+        return z.NEVER;
+      }
+      return days;
+    }),
   APP_TRUSTED_PROXIES: trustedProxiesSchema,
   APP_ACMEDNS_ZONE: zoneNameSchema,
   APP_ACMEDNS_REGISTER: booleanSchema,
 });
 
-/** Parses the environment; throws ConfigError naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema
-    .refine((e) => !e.APP_ACMEDNS_REGISTER || e.APP_ACMEDNS_ZONE !== undefined, {
-      message: "needs APP_ACMEDNS_ZONE: registered accounts get a label under that zone",
-      path: ["APP_ACMEDNS_REGISTER"],
-    })
-    .safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? "environment");
-      const shown = name in env && !/KEY|SECRET|PASSWORD|CONNECT/.test(name) ? ` (got "${env[name]}")` : "";
-      return `${name}: ${issue.message}${shown}`;
-    });
-    throw new ConfigError(problems);
+/** The variables as parsed (defaults applied); what the Config is built from. */
+export type ConfigEnv = z.infer<typeof schema>;
+
+/** Variables whose value is shown in a message: never one that may hold a secret. */
+const SECRET_NAME = /KEY|SECRET|PASSWORD|CONNECT|REPO|HOSTS/;
+
+/**
+ * Parses each variable on its own, so one bad value does not hide another: `values` holds the
+ * variables that parsed, `problems` one entry per variable that did not. Pure.
+ */
+export function parseEnvironment(env: NodeJS.ProcessEnv): {
+  values: Partial<ConfigEnv>;
+  problems: ConfigProblem[];
+} {
+  const values: Record<string, unknown> = {};
+  const problems: ConfigProblem[] = [];
+  for (const [name, field] of Object.entries(schema.shape) as [string, z.ZodTypeAny][]) {
+    const parsed = field.safeParse(env[name]);
+    if (parsed.success) {
+      values[name] = parsed.data;
+      continue;
+    }
+    const shown = env[name] !== undefined && !SECRET_NAME.test(name) ? ` (got "${env[name]}")` : "";
+    for (const issue of parsed.error.issues)
+      problems.push({ variables: [name], message: `${issue.message}${shown}` });
   }
-  const e = parsed.data;
+  return { values: values as Partial<ConfigEnv>, problems };
+}
+
+/** The one place a parsed variable becomes a Config field. */
+function toConfig(e: ConfigEnv): Config {
   return Object.freeze({
     port: e.APP_PORT ?? e.PORT ?? 8080,
     host: e.APP_HOST,
@@ -170,4 +239,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     acmednsZone: e.APP_ACMEDNS_ZONE,
     acmednsRegister: e.APP_ACMEDNS_REGISTER,
   });
+}
+
+/** Pure: what one acme-dns variable needs of the other. */
+function acmednsProblems(values: Partial<ConfigEnv>): ConfigProblem[] {
+  if (values.APP_ACMEDNS_REGISTER !== true || values.APP_ACMEDNS_ZONE !== undefined) return [];
+  return [
+    {
+      variables: ["APP_ACMEDNS_REGISTER"],
+      message: "needs APP_ACMEDNS_ZONE: registered accounts get a label under that zone",
+    },
+  ];
+}
+
+/**
+ * Parses the environment; throws one ConfigError naming every bad variable. `more` adds the
+ * problems a command finds beyond each variable's own format (serve: what it requires).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  more: readonly ConfigProblem[] = [],
+): Config {
+  const { values, problems } = parseEnvironment(env);
+  const all = [...problems, ...acmednsProblems(values), ...more];
+  if (all.length > 0) throw new ConfigError(all, parseOptionNames(env.APP_OPTION_NAMES).names);
+  return toConfig(schema.parse(env));
 }

@@ -3,10 +3,11 @@ import type { AddressInfo } from "node:net";
 import { Accounts } from "./accounts.js";
 import { startAdminServices } from "./admin/admin-wiring.js";
 import { createApp, createPasswordLogin } from "./app.js";
+import { banner } from "./banner.js";
 import { type Config, ConfigError } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
-import { type DemoCredentials, ensureDemoUser } from "./dev-demo.js";
+import { ensureDemoUser } from "./dev-demo.js";
 import { createAdvisoryLock } from "./dns/advisory-lock.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
@@ -15,6 +16,7 @@ import { createMetrics } from "./http/metrics.js";
 import { createLimitedServer } from "./http/server-limits.js";
 import { createLogger } from "./logger.js";
 import { devSecretKey } from "./secret-key.js";
+import { MISSING_GIT_REPO, MISSING_SECRET_KEY } from "./serve-config.js";
 
 export interface ServeOptions {
   /** Development defaults: demo repository, demo user, generated signing key. */
@@ -25,31 +27,6 @@ export interface ServeOptions {
 export interface RunningService {
   readonly url: string;
   stop(): Promise<void>;
-}
-
-function banner(url: string, repo: string, db: string, demo: DemoCredentials | undefined): string {
-  const lines = [
-    "",
-    `httprequest-lego-provider is listening on ${url}`,
-    `  database:       ${db}`,
-    `  DNS repository: ${repo}`,
-    `  admin pages:    ${url}/admin/ (staff users: create one with create-superuser)`,
-  ];
-  if (demo) {
-    lines.push(
-      `  demo user:      ${demo.username} / ${demo.password}  (may manage example.test and *.example.test)`,
-      "",
-      "Try it:",
-      `  curl -u '${demo.username}:${demo.password}' -H 'Content-Type: application/json' \\`,
-      `    -d '{"fqdn":"_acme-challenge.www.example.test.","value":"demo-value-123"}' ${url}/present`,
-      "",
-      "Point lego at it:",
-      `  HTTPREQ_ENDPOINT=${url} HTTPREQ_USERNAME=${demo.username} HTTPREQ_PASSWORD='${demo.password}' \\`,
-      "    lego --email you@example.test --dns httpreq --domains www.example.test run",
-    );
-  }
-  lines.push("");
-  return lines.join("\n");
 }
 
 /** Starts the service; resolves once it listens. SIGTERM/SIGINT drain and exit. */
@@ -66,11 +43,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     );
   }
   const secretKey = config.secretKey ?? (options.dev ? await devSecretKey(config.dataDir) : undefined);
-  if (!secretKey)
-    throw new ConfigError(["APP_SECRET_KEY: required (at least 16 characters) outside `serve --dev`"]);
-  if (!config.gitRepo && !options.dev) {
-    throw new ConfigError(["APP_GIT_REPO: required (the DNS records repository) outside `serve --dev`"]);
-  }
+  // loadServeConfig has checked these; kept for callers that build a Config themselves.
+  if (!secretKey) throw new ConfigError([MISSING_SECRET_KEY]);
+  if (!config.gitRepo && !options.dev) throw new ConfigError([MISSING_GIT_REPO]);
   const repo = config.gitRepo ?? (await ensureDemoRepository(config.dataDir));
   if (!config.gitRepo) logger.info({ repo }, "APP_GIT_REPO is not set: using the local demo DNS repository");
 
@@ -101,6 +76,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       registry: metrics.registry,
       auditRetentionDays: config.auditRetentionDays,
       logins,
+      publicUrl: config.baseUrl,
     });
     const { audit, extraRouters } = admin;
     const app = createApp({
@@ -126,7 +102,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     const address = server.address() as AddressInfo;
     const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
     const url = `http://${shownHost}:${address.port}`;
-    process.stdout.write(banner(url, store.remote.displayUrl, db.description, demo));
+    process.stdout.write(
+      banner({ url, publicUrl: config.baseUrl, repo: store.remote.displayUrl, db: db.description, demo }),
+    );
     logger.info({ port: address.port, host }, "listening");
 
     let stopping: Promise<void> | undefined;

@@ -9,11 +9,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@httprequest-lego-provider/free-port";
 import { adminUrlFromEnv } from "@httprequest-lego-provider/test-postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pebbleService } from "../src/pebble-layer.js";
 import { imageEnv, inImage } from "./support/in-image.js";
-import { freePort, waitFor } from "./support/net.js";
+import { waitFor } from "./support/net.js";
 import { type Sshd, startSshd } from "./support/sshd.js";
 
 const rock = inject("rock");

@@ -3,8 +3,8 @@
  * from index.json and the blobs it points to, with every digest checked against the bytes.
  */
 import { createHash } from "node:crypto";
+import { readTarMembers } from "@httprequest-lego-provider/rock/tar-members";
 import { z } from "zod";
-import { readTarMembers } from "./tar-reader.js";
 
 const REF_NAME = "org.opencontainers.image.ref.name";
 const MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";

@@ -5,12 +5,17 @@
  * new image highest ordinal first, leader last, as a StatefulSet rolls them; a non-leader on the
  * new image must be active and serve POST /present before the leader's pod is replaced.
  *
- * Each service runs in a network namespace of its own (a pod's): the charm hardcodes port 8080, so
- * three units on one host need three loopbacks. PostgreSQL is reached over its unix socket (the
- * relation double offers a `uris` with ?host=), and the test reaches a service by entering its
- * namespace with nsenter.
+ * Then the application moves to an ssh remote (a real sshd) and its deploy key is rotated, the old
+ * key removed from the server and its sessions ended: every unit's service must push with the new
+ * key, no manual restart.
+ *
+ * Each pod has a network namespace of its own: the charm hardcodes port 8080, so three units on one
+ * host need three loopbacks. PostgreSQL is reached over its unix socket (the relation double offers
+ * a `uris` with ?host=), the test reaches a service by entering its namespace with nsenter, and the
+ * ssh remote is served inside each pod's namespace by `sshd -i` (inetd mode) on the port the
+ * loopback sshd fixture chose, so its known_hosts line holds there too.
  */
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -19,6 +24,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeJujuState } from "../../../packages/charm/test/doubles/juju.js";
 import { APP, baseState, CHARM_PATH, packedCharm, Unit } from "../../../packages/charm/test/harness.js";
+import { type Sshd, startSshd } from "../../../packages/rock/test/support/sshd.js";
 import { type Unpacked, unpackRock } from "../../../packages/rock/test/support/unpack.js";
 import { newPod, POD_POSTGRES_DIR, POD_REMOTE_DIR, type Pod } from "./helpers/pods.js";
 
@@ -142,6 +148,34 @@ function request(
   }
 }
 
+// Runs on the host's node inside a pod's network namespace: each connection gets its own `sshd -i`.
+const SSHD_INETD = `
+const net = require("node:net");
+const { spawn } = require("node:child_process");
+net.createServer((socket) => {
+  const sshd = spawn("/usr/sbin/sshd", ["-i", "-f", process.env.SSHD_CONFIG], { stdio: ["pipe", "pipe", "ignore"] });
+  socket.pipe(sshd.stdin).on("error", () => {});
+  sshd.stdout.pipe(socket).on("error", () => {});
+  sshd.on("exit", () => socket.destroy());
+  socket.on("error", () => sshd.kill());
+  socket.on("close", () => sshd.kill());
+}).listen(Number(process.env.SSHD_PORT), "127.0.0.1", () => console.log("listening"));
+`;
+
+/** Serves the loopback sshd fixture's config on 127.0.0.1:<its port> inside the pod's network. */
+async function sshdInPod(pod: Pod, sshd: Sshd, configFile: string): Promise<ChildProcess> {
+  const command = await pod.workload.inPodNetwork([process.execPath, "-e", SSHD_INETD]);
+  const child = spawn(command.file, command.args, {
+    env: { ...process.env, SSHD_CONFIG: configFile, SSHD_PORT: String(sshd.port) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once("data", () => resolve());
+    child.once("exit", (code) => reject(new Error(`sshd forwarder exited with ${code}`)));
+  });
+  return child;
+}
+
 async function waitHealthy(pod: Pod, what: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (request(pod, "/healthz").status !== 200) {
@@ -153,7 +187,7 @@ async function waitHealthy(pod: Pod, what: string): Promise<void> {
 
 describe.runIf(isRoot)(
   "the packed charm on the built rock: pods replaced with a new image",
-  { timeout: 300_000 },
+  { timeout: 420_000 },
   () => {
     const id = randomBytes(4).toString("hex");
     const database = `charm_rock_${id}`;
@@ -168,7 +202,15 @@ describe.runIf(isRoot)(
     let mounts: { postgresSocketDir: string; remoteDir: string };
     const nextVersion = `0.0.0-next.${id}`;
 
-    const pod = (image: string): Pod => newPod(image, join(work, `pod-${podCount++}`), mounts);
+    /** Every pod ever made, closed (their networks) at the end. */
+    const allPods: Pod[] = [];
+    const pod = (image: string): Pod => {
+      const made = newPod(image, join(work, `pod-${podCount++}`), mounts);
+      allPods.push(made);
+      return made;
+    };
+    let sshd: Sshd | undefined;
+    const forwarders: ChildProcess[] = [];
 
     /** POSTs a fresh TXT value through a unit's service; returns the value it committed. */
     function present(index: number): string {
@@ -240,6 +282,9 @@ describe.runIf(isRoot)(
 
     afterAll(async () => {
       for (const unit of units) await unit.close();
+      for (const child of forwarders) child.kill("SIGKILL");
+      for (const made of allPods) made.workload.close();
+      await sshd?.stop();
       try {
         if (work) psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       } finally {
@@ -298,6 +343,78 @@ describe.runIf(isRoot)(
       }
       const records = zone();
       for (const value of values) expect(records).toContain(`"${value}"`);
+    });
+
+    it("git-ssh-key rotated to a new key, the old one removed from the server: every unit pushes with the new key, no manual restart", async () => {
+      sshd = await startSshd(join(work, "sshd"));
+      const config = join(work, "sshd", "sshd_config");
+      const sshBare = join(work, "ssh-remote", "zones.git");
+      seedBareRepo(join(work, "ssh-seed"), sshBare);
+      // Served as the fixture's user (root): git refuses repositories another user owns.
+      execFileSync("chown", ["-R", "0:0", join(work, "ssh-remote")]);
+      for (const p of pods) forwarders.push(await sshdInPod(p, sshd, config));
+      const sshZone = () =>
+        execFileSync("git", ["--git-dir", sshBare, "show", "main:example.com.domain"], { encoding: "utf8" });
+      const configure = async (key: string) => {
+        for (const unit of units) {
+          unit.juju.update((st) => {
+            st.config = {
+              "git-repo": `git+ssh://${sshd?.user}@127.0.0.1:${sshd?.port}${sshBare}@main`,
+              "git-ssh-key": key,
+              "git-known-hosts": sshd?.knownHosts ?? "",
+            };
+          });
+          await dispatch(unit, "hooks/config-changed");
+          expect(unit.status(), unit.unitName).toEqual({ name: "active", message: "" });
+        }
+      };
+
+      await configure(sshd.clientKey);
+      for (const [index, p] of pods.entries()) {
+        await waitHealthy(p, `${APP}/${index}`);
+        const value = present(index);
+        expect(sshZone()).toContain(`"${value}"`);
+      }
+
+      // The new key goes on the server, the old one off it: a service still holding the old key fails.
+      const newKeyFile = join(work, "new_deploy_key");
+      writeFileSync(newKeyFile, sshd.strangerKey, { mode: 0o600 });
+      const newPublic = execFileSync("ssh-keygen", ["-y", "-f", newKeyFile], { encoding: "utf8" });
+      writeFileSync(sshd.authorizedKeysFile, newPublic);
+      const oldKeyLogin = () =>
+        execFileSync(
+          "ssh",
+          [
+            "-i",
+            sshd?.clientKeyFile ?? "",
+            "-o",
+            `UserKnownHostsFile=${sshd?.knownHostsFile}`,
+            "-o",
+            "BatchMode=yes",
+          ].concat(["-o", "IdentitiesOnly=yes", "-p", String(sshd?.port), `${sshd?.user}@127.0.0.1`, "true"]),
+          { stdio: "pipe" },
+        );
+      expect(oldKeyLogin).toThrow(/Permission denied/);
+      // And its sessions end (as when the server restarts): the services' ssh masters
+      // (ControlPersist) authenticated with the old key must not carry them on.
+      for (const forwarder of forwarders) {
+        const sessions = execFileSync("ps", ["-o", "pid=", "--ppid", String(forwarder.pid)], {
+          encoding: "utf8",
+        }).match(/\d+/g);
+        for (const pid of sessions ?? []) process.kill(Number(pid), "SIGTERM");
+      }
+
+      const pidsBefore = pods.map((p) => p.workload.servicePid(SERVICE));
+      await configure(sshd.strangerKey);
+      const pidsAfter = pods.map((p) => p.workload.servicePid(SERVICE));
+      for (const [index, pid] of pidsAfter.entries()) {
+        expect(pid, `${APP}/${index} restarted by the charm`).not.toBe(pidsBefore[index]);
+      }
+      for (const [index, p] of pods.entries()) {
+        await waitHealthy(p, `${APP}/${index}`);
+        const value = present(index);
+        expect(sshZone()).toMatch(new RegExp(`^_acme-challenge\\s+600\\s+IN\\s+TXT\\s+"${value}"`, "m"));
+      }
     });
   },
 );

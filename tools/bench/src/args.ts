@@ -1,4 +1,6 @@
 /** Command-line options of `pnpm bench`. */
+import { parseArgs as parseCommandLine } from "node:util";
+
 export interface BenchArgs {
   readonly quick: boolean;
   readonly sizes: readonly number[];
@@ -39,6 +41,20 @@ BENCH_SERVICE_NODE_FLAGS, when set (space-separated, may be empty), replaces the
 BENCH_SERVICE_NODE runs the service with another node binary, e.g. the Node 24 the image ships
 (\`node tools/node24/lib/cli.js --print-node\` fetches it and prints its path).`;
 
+/** The flags USAGE documents, for node:util's parser. */
+const OPTIONS = {
+  quick: { type: "boolean" },
+  sizes: { type: "string" },
+  transports: { type: "string" },
+  clients: { type: "string" },
+  duration: { type: "string" },
+  sequential: { type: "string" },
+  "no-baseline": { type: "boolean" },
+  out: { type: "string" },
+  keep: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 function list(value: string | undefined, name: string): number[] {
   const items = (value ?? "").split(",").map((s) => Number(s.trim()));
   if (items.length === 0 || items.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -47,62 +63,54 @@ function list(value: string | undefined, name: string): number[] {
   return items;
 }
 
-export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
-  const quick = argv.includes("--quick");
-  let sizes: number[] = quick ? [100, 10_000] : [100, 10_000, 100_000];
-  let transports: ("file" | "ssh")[] = ["file", "ssh"];
-  let clients: number[] = [1, 16, 32, 64];
-  let duration = quick ? 3 : 10;
-  let sequential = quick ? 15 : 40;
-  let baseline = true;
-  let outDir = "bench-results";
-  let keep = false;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    const next = (): string | undefined => {
-      i += 1;
-      return argv[i];
-    };
-    switch (arg) {
-      case "--help":
-      case "-h":
-        return "help";
-      case "--quick":
-        break;
-      case "--sizes":
-        sizes = list(next(), "--sizes");
-        break;
-      case "--transports": {
-        const t = (next() ?? "").split(",");
-        if (t.length === 0 || t.some((x) => x !== "file" && x !== "ssh"))
-          throw new Error("--transports takes file and/or ssh");
-        transports = t as ("file" | "ssh")[];
-        break;
-      }
-      case "--clients":
-        clients = list(next(), "--clients");
-        break;
-      case "--duration":
-        duration = list(next(), "--duration")[0] as number;
-        break;
-      case "--sequential":
-        sequential = list(next(), "--sequential")[0] as number;
-        break;
-      case "--no-baseline":
-        baseline = false;
-        break;
-      case "--out":
-        outDir = next() ?? outDir;
-        break;
-      case "--keep":
-        keep = true;
-        break;
-      case "--":
-        break;
-      default:
-        throw new Error(`unknown option ${arg}; see --help`);
-    }
+function transportList(value: string): ("file" | "ssh")[] {
+  const transports: ("file" | "ssh")[] = [];
+  for (const t of value.split(",")) {
+    if (t !== "file" && t !== "ssh") throw new Error("--transports takes file and/or ssh");
+    transports.push(t);
   }
+  return transports;
+}
+
+/** The flags as node:util parses them; a parse error points at --help. */
+function readFlags(argv: readonly string[]) {
+  try {
+    return parseCommandLine({
+      // A "--" (as pnpm may pass it on) separates nothing here: every argument is an option.
+      args: argv.filter((arg) => arg !== "--"),
+      strict: true,
+      allowPositionals: false,
+      options: OPTIONS,
+    }).values;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; see --help`);
+  }
+}
+
+export function parseArgs(argv: readonly string[]): BenchArgs | "help" {
+  const values = readFlags(argv);
+  if (values.help === true) return "help";
+  const quick = values.quick === true;
+  const sizes =
+    values.sizes === undefined
+      ? quick
+        ? [100, 10_000]
+        : [100, 10_000, 100_000]
+      : list(values.sizes, "--sizes");
+  const transports =
+    values.transports === undefined ? ["file" as const, "ssh" as const] : transportList(values.transports);
+  const clients = values.clients === undefined ? [1, 16, 32, 64] : list(values.clients, "--clients");
+  const duration =
+    values.duration === undefined ? (quick ? 3 : 10) : (list(values.duration, "--duration")[0] as number);
+  const sequential =
+    values.sequential === undefined
+      ? quick
+        ? 15
+        : 40
+      : (list(values.sequential, "--sequential")[0] as number);
+  const baseline = values["no-baseline"] !== true;
+  const outDir = values.out ?? "bench-results";
+  const keep = values.keep === true;
   if (clients.some((c) => c > 256)) throw new Error("--clients: at most 256 (load stays bounded)");
   if (duration > 120) throw new Error("--duration: at most 120 seconds per step");
   return { quick, sizes, transports, clients, duration, sequential, baseline, outDir, keep };

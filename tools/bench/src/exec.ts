@@ -1,15 +1,18 @@
 /** The bench's only process runner: argv arrays, never a shell string. */
-import { execFile } from "node:child_process";
+import { execa } from "execa";
 
+/** A command exited non-zero, timed out or could not start; keeps argv and both streams. */
 export class CommandError extends Error {
   override readonly name = "CommandError";
   constructor(
     readonly argv: readonly string[],
-    readonly exitCode: number | string | null,
+    readonly exitCode: number | undefined,
     readonly stdout: string,
     readonly stderr: string,
   ) {
-    super(`${argv.join(" ")} failed (${exitCode}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    super(
+      `${argv.join(" ")} failed (exit ${exitCode ?? "none"}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`,
+    );
   }
 }
 
@@ -20,26 +23,24 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
-export function run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      cmd,
-      [...args],
-      {
-        cwd: options.cwd,
-        env: options.env ?? process.env,
-        maxBuffer: 256 * 1024 * 1024,
-        timeout: options.timeoutMs ?? 120_000,
-      },
-      (err, stdout, stderr) => {
-        if (err) {
-          const code = (err as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
-          reject(new CommandError([cmd, ...args], code, String(stdout), String(stderr)));
-        } else resolve(String(stdout));
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+/** Runs `cmd args` and resolves with its stdout; `env` replaces the environment when given. */
+export async function run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
+  const result = await execa(cmd, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: options.timeoutMs ?? 120_000,
+    ...(options.input !== undefined ? { input: options.input } : { stdin: "ignore" }),
   });
+  const stdout = String(result.stdout ?? "");
+  if (result.failed) {
+    const stderr = String(result.stderr ?? "") || (result.cause instanceof Error ? result.cause.message : "");
+    throw new CommandError([cmd, ...args], result.exitCode, stdout, stderr || (result.shortMessage ?? ""));
+  }
+  return stdout;
 }
 
 /** Environment for git commands the bench runs itself (isolated from the user's git config). */

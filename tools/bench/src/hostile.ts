@@ -7,6 +7,7 @@ import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { embeddedSocketDir } from "@httprequest-lego-provider/provider/embedded-socket-dir";
 import { type AuditRows, readAuditRows } from "./audit-rows.js";
 import { type BenchDatabase, createBenchDatabase } from "./database.js";
 import { type Backend, HOSTILE_USAGE, type HostileArgs, parseHostileArgs } from "./hostile-args.js";
@@ -64,17 +65,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     log(`${signal}: cleaning up`);
     void Promise.allSettled(onInterrupt.map((f) => f())).then(() => process.exit(130));
   });
-}
-
-/**
- * The embedded database's socket directory, as packages/provider/src/db/database.ts places it
- * (`<data dir>/pglite-run` while the socket path stays short, which a scratch dir under /tmp does).
- */
-function pgliteSocketDir(dataDir: string): string {
-  const dir = join(dataDir, "pglite-run");
-  if (join(dir, ".s.PGSQL.5432").length >= 100)
-    throw new Error(`data dir ${dataDir} is too long for its socket`);
-  return dir;
 }
 
 async function runBackend(
@@ -148,7 +138,7 @@ async function runBackend(
       // Only a running process serves the embedded database; start the service again to read it.
       const reader = await RunningService.start(env, join(dir, "service-reader.log"));
       try {
-        audit = await readAuditRows({ socketDir: pgliteSocketDir(env.dataDir) });
+        audit = await readAuditRows({ socketDir: embeddedSocketDir(env.dataDir) });
       } finally {
         await reader.stop();
       }

@@ -2,10 +2,10 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { freePort } from "@httprequest-lego-provider/free-port";
 import { SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
 import { run } from "./exec.js";
 import { BenchClient } from "./http-client.js";
-import { freePort } from "./ports.js";
 
 export interface ServiceEnv {
   readonly cliPath: string;

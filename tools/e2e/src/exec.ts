@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { constants } from "node:os";
+import { execa, type ResultPromise } from "execa";
 
 export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -50,7 +51,7 @@ function exitStatus(code: number | null, signal: NodeJS.Signals | null): number 
 }
 
 /** Commands still running, so an aborted run can stop them by pid. */
-const running = new Set<ChildProcess>();
+const running = new Set<ResultPromise>();
 
 export function killRunningCommands(): void {
   for (const child of running) child.kill("SIGKILL");
@@ -59,46 +60,32 @@ export function killRunningCommands(): void {
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [command, ...args] = argv;
   if (command === undefined) throw new Error("run() needs a command");
-  const started = performance.now();
-  const child = spawn(command, args, {
+  const child = execa(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+    maxBuffer: 256 * 1024 * 1024,
+    killSignal: "SIGKILL",
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+    ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
   });
   running.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  if (options.input !== undefined) child.stdin?.end(options.input);
-  let timedOut = false;
-  const timer =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          child.kill("SIGKILL");
-        }, options.timeoutMs);
-  const code = await new Promise<number>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (exitCode, signal) => resolve(exitStatus(exitCode, signal)));
-  }).finally(() => {
-    clearTimeout(timer);
-    running.delete(child);
-  });
+  const outcome = await child.finally(() => running.delete(child));
+  // A command that could not start (not installed) is an error of the run, not an exit code.
+  if (outcome.exitCode === undefined && outcome.signal === undefined && !outcome.timedOut) {
+    throw outcome.cause instanceof Error ? outcome.cause : new Error(outcome.message);
+  }
   const result: RunResult = {
     argv,
-    code,
-    stdout,
-    stderr,
-    durationMs: performance.now() - started,
-    timedOut,
+    code: exitStatus(outcome.exitCode ?? null, outcome.signal ?? null),
+    stdout: String(outcome.stdout ?? ""),
+    stderr: String(outcome.stderr ?? ""),
+    durationMs: outcome.durationMs,
+    timedOut: outcome.timedOut,
   };
-  if ((code !== 0 || timedOut) && !options.allowFailure) throw new CommandError(result);
+  if ((result.code !== 0 || result.timedOut) && !options.allowFailure) throw new CommandError(result);
   return result;
 }
 

@@ -1,17 +1,5 @@
 /** Free loopback ports, asked of the kernel (inside a fresh namespace nothing else competes). */
-import { createServer } from "node:net";
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP port from the kernel");
-  return address.port;
-}
+import { freePort } from "@httprequest-lego-provider/free-port";
 
 export interface Ports {
   readonly dns: number;

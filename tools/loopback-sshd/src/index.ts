@@ -5,10 +5,11 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "@httprequest-lego-provider/free-port";
 
 const exec = promisify(execFile);
 
@@ -35,18 +36,6 @@ export interface LoopbackSshd {
   /** Where authorized_keys lives (a server logging in another user must be able to read it). */
   readonly authorizedKeysFile: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function keypair(path: string): Promise<{ priv: string; pub: string }> {

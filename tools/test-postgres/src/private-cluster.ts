@@ -6,10 +6,10 @@
 import { execFile, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { appendFile, chown, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "@httprequest-lego-provider/free-port";
 
 const exec = promisify(execFile);
 
@@ -34,18 +34,6 @@ export function findServerBinDir(root = DEBIAN_POSTGRESQL_LIB): string | undefin
     .filter((version) => existsSync(join(root, version, "bin", "initdb")))
     .sort((a, b) => Number(b) - Number(a))
     .map((version) => join(root, version, "bin"))[0];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** postgres refuses to run as root; as root, run its tools as the `postgres` user the package creates. */

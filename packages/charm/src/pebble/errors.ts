@@ -14,12 +14,39 @@ export class PebbleConnectionError extends PebbleError {
   }
 }
 
-/** Pebble answered with `type: "error"`. */
+/**
+ * The error kinds Pebble sends in `result.kind` (canonical/pebble internals/daemon/response.go);
+ * most errors have none.
+ */
+export const PEBBLE_ERROR_KINDS = [
+  "change-conflict",
+  "daemon-restart",
+  "generic-file-error",
+  "login-required",
+  "no-default-services",
+  "no-updates-available",
+  "not-found",
+  "permission-denied",
+  "system-restart",
+] as const;
+export type PebbleErrorKind = (typeof PEBBLE_ERROR_KINDS)[number];
+
+/** The kinds a file action reports for one path. */
+export type PebbleFileErrorKind = Extract<
+  PebbleErrorKind,
+  "not-found" | "permission-denied" | "generic-file-error"
+>;
+
+export function pebbleErrorKind(kind: string | undefined): PebbleErrorKind | undefined {
+  return PEBBLE_ERROR_KINDS.find((known) => known === kind);
+}
+
+/** Pebble answered with `type: "error"`; `kind` is undefined when Pebble sent none we know. */
 export class PebbleAPIError extends PebbleError {
   override readonly name = "PebbleAPIError";
   constructor(
     readonly statusCode: number,
-    readonly kind: string,
+    readonly kind: PebbleErrorKind | undefined,
     message: string,
     readonly method: string,
     readonly path: string,
@@ -28,11 +55,24 @@ export class PebbleAPIError extends PebbleError {
   }
 }
 
-/** A file operation failed for one path (kinds: not-found, permission-denied, generic-file-error). */
+/** Pebble's reply is not what its API defines (not JSON, not an envelope, a result of the wrong shape). */
+export class PebbleProtocolError extends PebbleError {
+  override readonly name = "PebbleProtocolError";
+  constructor(
+    readonly statusCode: number,
+    detail: string,
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(`Pebble ${method} ${path} (${statusCode}): ${detail}`);
+  }
+}
+
+/** A file operation failed for one path. */
 export class PebblePathError extends PebbleError {
   override readonly name = "PebblePathError";
   constructor(
-    readonly kind: string,
+    readonly kind: PebbleFileErrorKind,
     readonly path: string,
     message: string,
   ) {

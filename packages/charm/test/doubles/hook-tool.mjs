@@ -28,8 +28,50 @@ function out(value) {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-/** Splits argv into flags (--x=y, --x y for known valued flags, -r y) and positionals; "--" ends flags. */
-function parseArgs(argv, valued = []) {
+// The flags each tool defines, as juju's jujuc commands declare them with gnuflag
+// (internal/worker/uniter/runner/jujuc/<tool>.go, SetFlags). `output` is cmd.Output's
+// --format/-o/--output; `aliases` maps a flag's other names to the one the handlers read.
+const OUTPUT = ["format", "o", "output"];
+const RELATION = ["r", "relation"];
+const FLAGS = {
+  "is-leader": { valued: OUTPUT },
+  "config-get": { valued: OUTPUT, bool: ["all", "a"] },
+  "action-get": { valued: OUTPUT },
+  "action-set": {},
+  "action-fail": {},
+  "action-log": {},
+  "status-set": { bool: ["application"] },
+  "juju-log": { valued: ["l", "log-level", "format"], bool: ["debug"] },
+  "application-version-set": {},
+  "open-port": { valued: ["format", "endpoints"] },
+  "relation-ids": { valued: OUTPUT },
+  "relation-list": { valued: [...OUTPUT, ...RELATION], bool: ["app"] },
+  "relation-get": { valued: [...OUTPUT, ...RELATION], bool: ["app"] },
+  "relation-set": { valued: [...RELATION, "file", "format"], bool: ["app"] },
+  "secret-get": { valued: [...OUTPUT, "label"], bool: ["peek", "refresh"] },
+  "secret-add": { valued: ["expire", "rotate", "description", "label", "file", "owner"] },
+  "network-get": {
+    valued: [...OUTPUT, ...RELATION],
+    bool: ["primary-address", "bind-address", "ingress-address", "egress-subnets"],
+  },
+};
+const ALIASES = { relation: "r", output: "o", l: "log-level", a: "all" };
+
+/** What gnuflag prints for a bad flag; juju's command runner exits 2 on it. */
+function usage(message) {
+  fail(message, 2);
+}
+
+/**
+ * Splits argv as gnuflag does for a jujuc command: flags anywhere (interspersed), `--name=value`,
+ * `--name value` or `-x value` for valued flags, `--name` or `--name=true|false` for booleans, a
+ * single dash for one-letter names and two for longer ones; "--" ends the flags. A flag the tool
+ * does not define is refused, so a misspelt flag fails the test that passes it.
+ */
+function parseArgs(argv) {
+  const spec = FLAGS[tool] ?? {};
+  const valued = spec.valued ?? [];
+  const bool = spec.bool ?? [];
   const flags = {};
   const positional = [];
   for (let i = 0; i < argv.length; i++) {
@@ -38,16 +80,24 @@ function parseArgs(argv, valued = []) {
       positional.push(...argv.slice(i + 1));
       break;
     }
-    if (a.startsWith("--") && a.includes("=")) {
-      const [k, ...v] = a.slice(2).split("=");
-      flags[k] = v.join("=");
-    } else if (a.startsWith("--") && valued.includes(a.slice(2))) {
-      flags[a.slice(2)] = argv[++i];
-    } else if (a.startsWith("--")) {
-      flags[a.slice(2)] = true;
-    } else if (a === "-r" || a === "-s") {
-      flags[a.slice(1)] = argv[++i];
-    } else positional.push(a);
+    if (!a.startsWith("-") || a === "-") {
+      positional.push(a);
+      continue;
+    }
+    const dashes = a.startsWith("--") ? 2 : 1;
+    const eq = a.indexOf("=");
+    const name = a.slice(dashes, eq < 0 ? undefined : eq);
+    if ((dashes === 1) !== (name.length === 1)) usage(`option provided but not defined: ${a}`);
+    const key = ALIASES[name] ?? name;
+    if (valued.includes(name)) {
+      if (eq >= 0) flags[key] = a.slice(eq + 1);
+      else if (i + 1 < argv.length) flags[key] = argv[++i];
+      else usage(`option needs an argument: ${a}`);
+    } else if (bool.includes(name)) {
+      const value = eq < 0 ? "true" : a.slice(eq + 1);
+      if (value !== "true" && value !== "false") usage(`invalid value "${value}" for flag ${a.slice(0, eq)}`);
+      flags[key] = value === "true";
+    } else usage(`option provided but not defined: ${a.slice(0, eq < 0 ? undefined : eq)}`);
   }
   return { flags, positional };
 }
@@ -116,7 +166,7 @@ const tools = {
     const { flags, positional } = parseArgs(args);
     const [name, ...message] = positional;
     if (!["active", "blocked", "maintenance", "waiting"].includes(name)) fail(`invalid status "${name}"`);
-    const app = flags.application === "true" || flags.application === true;
+    const app = flags.application === true;
     if (app && !state.leader) fail("cannot set application status: this unit is not the leader");
     const entry = { name, message: message.join(" ") };
     state.status = state.status ?? {};
@@ -127,7 +177,7 @@ const tools = {
     save();
   },
   "juju-log": () => {
-    const { flags, positional } = parseArgs(args, ["log-level", "l"]);
+    const { flags, positional } = parseArgs(args);
     state.logs = state.logs ?? [];
     state.logs.push({ level: flags["log-level"] ?? "INFO", message: positional.join(" ") });
     save();
@@ -177,7 +227,7 @@ const tools = {
     out(key === "-" ? bag : (bag[key] ?? null));
   },
   "relation-set": () => {
-    const { flags, positional } = parseArgs(args, ["file"]);
+    const { flags, positional } = parseArgs(args);
     const rel = relationById(flags.r ?? process.env.JUJU_RELATION_ID);
     let data = {};
     if (flags.file === "-") data = JSON.parse(readStdin() || "{}");
@@ -205,7 +255,7 @@ const tools = {
     // "not found"; a user secret the application was not granted is "permission denied"; a
     // consumer reads the revision it tracks, the first read tracks the latest, --peek reads the
     // latest once, --refresh reads the latest and tracks it from then on.
-    const { flags, positional } = parseArgs(args, ["label", "format", "o", "output"]);
+    const { flags, positional } = parseArgs(args);
     const [id, keyArg] = positional;
     const secret =
       state.secrets?.[id] ??
@@ -230,7 +280,7 @@ const tools = {
     } else out(content);
   },
   "secret-add": () => {
-    const { flags, positional } = parseArgs(args, ["label", "owner", "description"]);
+    const { flags, positional } = parseArgs(args);
     const content = Object.fromEntries(
       positional.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]),
     );
@@ -257,6 +307,8 @@ const tools = {
 
 const handler = tools[tool];
 if (!handler) fail(`unknown hook tool ${tool}`);
+// Every tool checks its flags first, as gnuflag does before the command runs.
+parseArgs(args);
 handler();
 // Read-only tools are recorded in `calls` too, so a test can tell which tools a dispatch ran.
 save();

@@ -72,7 +72,14 @@ interface Change {
   status: string;
   ready: boolean;
   err?: string;
-  tasks: { id: string; kind: string; summary: string; status: string; data?: Record<string, unknown> }[];
+  tasks: {
+    id: string;
+    kind: string;
+    summary: string;
+    status: string;
+    log?: string[];
+    data?: Record<string, unknown>;
+  }[];
 }
 
 interface FileMeta {
@@ -126,6 +133,18 @@ export class FakePebble {
   readonly execs: ExecRequest[] = [];
   readonly requests: string[] = [];
   readonly fileMeta = new Map<string, FileMeta>();
+  /**
+   * Checks that are down, with the error their checker returned (for an http check Pebble's
+   * "non-2xx status code 503; <first lines of the body>"). Pebble runs a check in a
+   * "perform-check" change until `threshold` failures in a row, logs the error that ended it,
+   * and goes on in a "recover-check" change (docs/reference/health-checks.md, checkstate).
+   */
+  readonly failingChecks = new Map<string, string>();
+  /** The changes driving each check, kept while its state stays the same (ids are stable). */
+  private readonly checkChanges = new Map<
+    string,
+    { failing: string | undefined; info: Record<string, unknown> }
+  >();
   /** Services whose start fails (as a process that exits at once would). */
   readonly failingServices = new Set<string>();
   /** Absolute paths exec cannot find (an image without them): Pebble answers 400, as for PATH misses. */
@@ -164,6 +183,11 @@ export class FakePebble {
     for (const entry of readdirSync(this.root)) {
       if (!keep.includes(`/${entry}`)) rmSync(join(this.root, entry), { recursive: true, force: true });
     }
+  }
+
+  /** Drops the changes that are ready, as Pebble's state pruning does with old ones. */
+  pruneReadyChanges(): void {
+    for (const [id, change] of this.changes) if (change.ready) this.changes.delete(id);
   }
 
   /** Adds a layer the way Pebble loads the image's baked layers at start (PEBBLE_COPY_ONCE). */
@@ -302,14 +326,17 @@ export class FakePebble {
       return this.sync(change);
     }
     if (route === "GET /v1/checks") {
-      const checks = Object.entries(this.plan().checks ?? {}).map(([name, spec]) => ({
-        name,
-        level: spec.level,
-        startup: "enabled",
-        status: this.services.get("httprequest-lego-provider")?.current === "active" ? "up" : "down",
-        failures: 0,
-        threshold: spec.threshold ?? 3,
-      }));
+      const level = url.searchParams.get("level");
+      const names = url.searchParams
+        .getAll("names")
+        .flatMap((n) => n.split(","))
+        .filter(Boolean);
+      const checks = Object.entries(this.plan().checks ?? {})
+        .filter(
+          ([name, spec]) => (!level || spec.level === level) && (names.length === 0 || names.includes(name)),
+        )
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, spec]) => this.checkInfo(name, spec));
       return this.sync(checks);
     }
     if (route === "GET /v1/files") return this.getFiles(url, req.headers.accept);
@@ -317,6 +344,48 @@ export class FakePebble {
     if (route === "POST /v1/exec")
       return this.startExec(JSON.parse(body.toString()) as Record<string, unknown>);
     return this.fail(404, `not found: ${route}`, "not-found");
+  }
+
+  /** A check's info as GET /v1/checks gives it; a failing one is down with a recover-check change. */
+  private checkInfo(name: string, spec: Record<string, unknown>): Record<string, unknown> {
+    const threshold = typeof spec.threshold === "number" ? spec.threshold : 3;
+    const url = (spec.http as { url?: string } | undefined)?.url ?? "";
+    const serviceDown = this.services.get("httprequest-lego-provider")?.current !== "active";
+    const failing =
+      this.failingChecks.get(name) ??
+      (serviceDown ? `Get "${url}": dial tcp 127.0.0.1:8080: connect: connection refused` : undefined);
+    const known = this.checkChanges.get(name);
+    if (known && known.failing === failing) return known.info;
+    const time = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const perform = this.newChange("perform-check", `Perform HTTP check "${name}"`, failing);
+    const base = { name, ...(spec.level ? { level: spec.level } : {}), startup: "enabled", threshold };
+    let info: Record<string, unknown>;
+    if (!failing) {
+      this.changes.set(perform.id, perform);
+      info = { ...base, status: "up", successes: 1, failures: 0, "change-id": perform.id };
+    } else {
+      // The error that hit the threshold ends the perform-check (and is logged there); the
+      // recover-check that follows has logged nothing before its first period.
+      const task = perform.tasks[0];
+      if (task) task.log = [`${time} ERROR ${failing}`];
+      const recover = this.newChange("recover-check", `Recover HTTP check "${name}"`);
+      recover.status = "Doing";
+      recover.ready = false;
+      const recoverTask = recover.tasks[0];
+      if (recoverTask) recoverTask.status = "Doing";
+      this.changes.set(perform.id, perform);
+      this.changes.set(recover.id, recover);
+      info = {
+        ...base,
+        status: "down",
+        successes: 0,
+        failures: threshold,
+        "change-id": recover.id,
+        "prev-change-id": perform.id,
+      };
+    }
+    this.checkChanges.set(name, { failing, info });
+    return info;
   }
 
   private addLayer(payload: Record<string, unknown>): { status: number; body: string } {

@@ -6,7 +6,7 @@ import type { ExecReply, ExecRequest } from "./pebble.js";
 
 export interface FakeProviderState {
   migrations: number;
-  users: Map<string, { staff: boolean; password: string; email?: string }>;
+  users: Map<string, { staff: boolean; password: string; email?: string; active?: boolean }>;
   grants: Map<string, { domains: Set<string>; subdomains: Set<string> }>;
   keyscans: number;
 }
@@ -94,6 +94,35 @@ export function providerExec(state: FakeProviderState): (req: ExecRequest) => Ex
         for (const d of domains) grant.domains.delete(d);
         for (const d of subdomains) grant.subdomains.delete(d);
         return { stdout: "Successfully revoked access to all domains.\n" };
+      }
+      case "deactivate-user":
+      case "activate-user": {
+        const user = state.users.get(username);
+        if (!user) return { stderr: `Error: User "${username}" does not exist\n`, exitCode: 1 };
+        const active = command === "activate-user";
+        const changed = (user.active ?? true) !== active;
+        user.active = active;
+        return {
+          stdout: json
+            ? `${JSON.stringify({ username, active, changed })}\n`
+            : `${active ? "Activated" : "Deactivated"} user "${username}"\n`,
+        };
+      }
+      case "delete-user": {
+        if (!state.users.has(username))
+          return { stderr: `Error: User "${username}" does not exist\n`, exitCode: 1 };
+        const grant = state.grants.get(username);
+        const held = {
+          domains: [...(grant?.domains ?? [])].sort(),
+          subdomains: [...(grant?.subdomains ?? [])].sort(),
+        };
+        state.users.delete(username);
+        state.grants.delete(username);
+        return {
+          stdout: json
+            ? `${JSON.stringify({ username, deleted: true, ...held })}\n`
+            : `Deleted user "${username}"\n`,
+        };
       }
       case "list-domains": {
         const names = username === "*" ? [...state.users.keys()].sort() : [username];

@@ -14,7 +14,7 @@ function subdomainError(message: string): AppError {
 }
 
 /**
- * Pure: maps acme-dns's `subdomain` field to the record this service writes (docs/decisions/0006).
+ * Pure: maps acme-dns's `subdomain` field to the record this service writes (docs/decisions/0007).
  *
  * - A DNS name (`www.example.com`) means `_acme-challenge.www.example.com`: the client certifies
  *   that name directly, no CNAME needed, so apex and wildcard of one order share one record.

@@ -1,7 +1,7 @@
 import type { Migration } from "../db/migrations.js";
 
 /**
- * Which TXT values /update wrote (docs/decisions/0006): acme-dns keeps the two newest per name and
+ * Which TXT values /update wrote (docs/decisions/0007): acme-dns keeps the two newest per name and
  * clients never clean up, so the service must tell its own /update values from /present ones,
  * which it never rotates out. `seq` orders them (newest highest; a value sent again is renewed).
  * A table of our own: the Django tables are untouched.

@@ -36,6 +36,11 @@ export interface AdminUiDeps {
   readonly logger: Logger;
   readonly sessionPolicy?: SessionPolicy;
   readonly now?: () => Date;
+  /**
+   * The path clients see in front of the service (APP_BASE_URL's, e.g. `/model-app` behind an
+   * ingress that strips it): every link, redirect and cookie path starts with it.
+   */
+  readonly pathPrefix?: string;
 }
 
 export interface AdminUi {
@@ -82,6 +87,9 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
   const accounts = new Accounts(deps.knex);
   const sessions = new SessionStore(deps.knex, deps.sessionPolicy);
   const router = express.Router();
+  const pathPrefix = deps.pathPrefix ?? "";
+  /** Where the admin pages are as the browser sees them: `/model-app/admin`. */
+  const base = (req: Request): string => `${pathPrefix}${req.baseUrl}`;
   const wrap =
     (h: (req: Request, res: Response) => Promise<void>) =>
     (req: Request, res: Response, next: NextFunction) =>
@@ -103,7 +111,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
   // `req.secure` honours X-Forwarded-Proto only from the proxies the app trusts.
   const cookie = (req: Request, name: string, value: string, maxAgeSeconds?: number) =>
     serializeCookie(name, value, {
-      path: req.baseUrl || "/",
+      path: base(req) || "/",
       secure: req.secure,
       ...(maxAgeSeconds === undefined ? {} : { maxAgeSeconds }),
     });
@@ -159,15 +167,15 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       csrf = randomToken();
       res.append("Set-Cookie", cookie(req, LOGIN_CSRF_COOKIE, csrf));
     }
-    send(res, status, loginPage({ base: req.baseUrl, csrfToken: csrf, ...view }));
+    send(res, status, loginPage({ base: base(req), csrfToken: csrf, ...view }));
   }
 
   router.get("/login", (req, res) => {
     if (locals(res).session) {
-      res.redirect(303, `${req.baseUrl}/users`);
+      res.redirect(303, `${base(req)}/users`);
       return;
     }
-    const next = safeNext(req.baseUrl, queryText(req, "next"));
+    const next = safeNext(base(req), queryText(req, "next"));
     loginForm(req, res, 200, {
       ...(next ? { next } : {}),
       ...(queryText(req, "logged_out") ? { notice: "You have logged out." } : {}),
@@ -180,7 +188,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
     wrap(async (req, res) => {
       const username = field(req, "username");
       const password = field(req, "password");
-      const next = safeNext(req.baseUrl, field(req, "next"));
+      const next = safeNext(base(req), field(req, "next"));
       // An over-long name is not echoed back; PasswordLogin refuses it before any lookup.
       const view = { username: username.slice(0, 150), ...(next ? { next } : {}) };
       // Double-submit token: a login form posted from another site carries no matching cookie.
@@ -226,7 +234,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       res.append("Set-Cookie", cookie(req, SESSION_COOKIE, token));
       res.append("Set-Cookie", cookie(req, LOGIN_CSRF_COOKIE, "", 0));
       record(user.username, "session.login", { detail: `logged in from ${address}` });
-      res.redirect(303, next ?? `${req.baseUrl}/users`);
+      res.redirect(303, next ?? `${base(req)}/users`);
     }),
   );
 
@@ -238,18 +246,18 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
     }
     if (req.method === "GET" || req.method === "HEAD") {
       const hadCookie = parseCookies(req.get("cookie")).has(SESSION_COOKIE);
-      const params = new URLSearchParams({ next: req.originalUrl });
+      const params = new URLSearchParams({ next: `${pathPrefix}${req.originalUrl}` });
       if (hadCookie) params.set("expired", "1");
-      res.redirect(303, `${req.baseUrl}/login?${params.toString()}`);
+      res.redirect(303, `${base(req)}/login?${params.toString()}`);
       return;
     }
     send(
       res,
       401,
       plainPage(
-        req.baseUrl,
+        base(req),
         "Not logged in",
-        html`<section class="card"><h1>Not logged in</h1><p class="alert" role="alert">Your session has ended or you never logged in, so nothing was changed.</p><p><a href="${req.baseUrl}/login">Log in</a></p></section>`,
+        html`<section class="card"><h1>Not logged in</h1><p class="alert" role="alert">Your session has ended or you never logged in, so nothing was changed.</p><p><a href="${base(req)}/login">Log in</a></p></section>`,
       ),
     );
   });
@@ -257,7 +265,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
   const ctxOf = (req: Request, res: Response): PageContext => {
     const l = locals(res);
     if (!l.session || !l.user) throw new Error("page rendered without a session");
-    return { base: req.baseUrl, csrfToken: l.session.csrfToken, username: l.user.username, notice: l.notice };
+    return { base: base(req), csrfToken: l.session.csrfToken, username: l.user.username, notice: l.notice };
   };
   const actor = (res: Response): string => locals(res).user?.username ?? "";
 
@@ -283,7 +291,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
         ctxOf(req, res),
         "users",
         "Request refused",
-        html`<p><a href="${req.baseUrl}/users">Back to the admin pages</a></p>`,
+        html`<p><a href="${base(req)}/users">Back to the admin pages</a></p>`,
         "This form was missing its security token or the token was stale, so nothing was changed. Reload the page and try again.",
       ),
     );
@@ -292,10 +300,10 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
   const flashAndRedirect = async (req: Request, res: Response, path: string, message: string) => {
     const session = locals(res).session;
     if (session) await sessions.setFlash(session.id, message);
-    res.redirect(303, `${req.baseUrl}${path}`);
+    res.redirect(303, `${base(req)}${path}`);
   };
 
-  router.get("/", (req, res) => res.redirect(303, `${req.baseUrl}/users`));
+  router.get("/", (req, res) => res.redirect(303, `${base(req)}/users`));
 
   router.post(
     "/logout",
@@ -304,7 +312,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
       if (session) await sessions.destroy(session.id);
       res.append("Set-Cookie", cookie(req, SESSION_COOKIE, "", 0));
       record(actor(res), "session.logout", { detail: "logged out" });
-      res.redirect(303, `${req.baseUrl}/login?logged_out=1`);
+      res.redirect(303, `${base(req)}/login?logged_out=1`);
     }),
   );
 
@@ -563,7 +571,7 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
         ctxOf(req, res),
         "users",
         "Not found",
-        html`<p><a href="${req.baseUrl}/users">Back to users</a></p>`,
+        html`<p><a href="${base(req)}/users">Back to users</a></p>`,
         `No admin page at ${req.originalUrl}.`,
       ),
     );
@@ -588,11 +596,11 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
             ctxOf(req, res),
             "users",
             "Error",
-            html`<p><a href="${req.baseUrl}/users">Back to users</a></p>`,
+            html`<p><a href="${base(req)}/users">Back to users</a></p>`,
             message,
           )
         : plainPage(
-            req.baseUrl,
+            base(req),
             "Error",
             html`<section class="card"><h1>Error</h1><p class="alert" role="alert">${message}</p></section>`,
           ),

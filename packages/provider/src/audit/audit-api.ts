@@ -2,6 +2,7 @@ import express, { type Request, type Router } from "express";
 import { z } from "zod/v3";
 import { normaliseName } from "../challenge/dns-name.js";
 import { AppError } from "../errors.js";
+import { absoluteUrl, type PublicUrl, parsePublicUrl } from "../http/public-url.js";
 import type { AuditRecord } from "./audit-entry.js";
 import type { AuditReader } from "./audit-log.js";
 import type { AuditFilter } from "./audit-repo.js";
@@ -66,18 +67,18 @@ export const auditJson = (r: AuditRecord) => ({
   client: r.client,
 });
 
-function pageUrl(req: Request, page: number): string {
+function pageUrl(pub: PublicUrl, req: Request, page: number): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(req.query)) if (typeof v === "string" && k !== "page") params.set(k, v);
   params.set("page", String(page));
-  return `${req.protocol}://${req.get("host") ?? "localhost"}${req.baseUrl}/?${params.toString()}`;
+  return absoluteUrl(pub, req, `${req.baseUrl}/?${params.toString()}`);
 }
 
 /**
  * `GET /api/v1/audit/`: read-only, newest first, in the Django REST framework's page shape
  * (`count`, `next`, `previous`, `results`). Mounted behind the admin API's staff check.
  */
-export function auditApiRoutes(reader: AuditReader): Router {
+export function auditApiRoutes(reader: AuditReader, pub: PublicUrl = parsePublicUrl(undefined)): Router {
   const router = express.Router();
   router.get("/", (req, res, next) => {
     (async () => {
@@ -88,8 +89,8 @@ export function auditApiRoutes(reader: AuditReader): Router {
       });
       res.json({
         count: total,
-        next: q.page * q.page_size < total ? pageUrl(req, q.page + 1) : null,
-        previous: q.page > 1 ? pageUrl(req, q.page - 1) : null,
+        next: q.page * q.page_size < total ? pageUrl(pub, req, q.page + 1) : null,
+        previous: q.page > 1 ? pageUrl(pub, req, q.page - 1) : null,
         results: records.map(auditJson),
       });
     })().catch(next);

@@ -1,10 +1,10 @@
-import type { ChallengeEvent } from "../http/challenge-routes.js";
+import type { ChallengeEvent } from "../challenge/challenge-event.js";
 
 /** `challenge`: one /present or /cleanup. `admin`: a change made by a staff user, or a login. */
 export type AuditKind = "challenge" | "admin";
 
-/** Where an admin change came from. */
-export type AuditSource = "http" | "admin-ui" | "admin-api";
+/** Where an admin change came from (`cli`: the management commands, hence the charm's actions). */
+export type AuditSource = "http" | "admin-ui" | "admin-api" | "cli";
 
 /** One audit record as written. Every field is plain data: no secrets ever go in here. */
 export interface AuditEntry {

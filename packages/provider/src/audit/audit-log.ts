@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { ChallengeEvent, ChallengeObserver } from "../http/challenge-routes.js";
+import type { ChallengeEvent, ChallengeObserver } from "../challenge/challenge-event.js";
 import { type AuditEntry, challengeEntry } from "./audit-entry.js";
 import type { AuditFilter, AuditPage, AuditRepo } from "./audit-repo.js";
 import { FailureAggregator, isAnonymousFailure } from "./failure-aggregator.js";

@@ -1,12 +1,11 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { access, mkdir, rm } from "node:fs/promises";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import knexFactory, { type Knex } from "knex";
 import { tightenTree } from "../file-modes.js";
+import { embeddedSocketDir } from "./embedded-socket-dir.js";
 
 /** An open database: PostgreSQL, or the embedded PGlite reached over its local socket. */
 export interface Database {
@@ -46,19 +45,6 @@ function openPostgres(url: string): Database {
     description: `PostgreSQL ${safe.host}${safe.pathname}`,
     close: () => knex.destroy(),
   };
-}
-
-/**
- * PGlite is single-process, so one process (the service, or a CLI command when no service runs)
- * hosts it and serves it on a unix socket in the data dir; everyone else connects to that socket
- * with the ordinary pg driver. All SQL therefore goes through one driver on both databases.
- */
-export function embeddedSocketDir(dataDir: string): string {
-  const dir = path.join(dataDir, "pglite-run");
-  // Unix socket paths are limited to ~107 bytes; fall back to a stable short path.
-  if (path.join(dir, ".s.PGSQL.5432").length < 100) return dir;
-  const digest = createHash("sha256").update(dataDir).digest("hex").slice(0, 16);
-  return path.join(os.tmpdir(), `hlp-${digest}`);
 }
 
 function socketAnswers(socketPath: string): Promise<boolean> {
@@ -108,6 +94,11 @@ async function initEmbeddedCluster(pgdata: string): Promise<void> {
 
 const PGLITE_TIGHTEN_INTERVAL_MS = 60_000;
 
+/**
+ * PGlite is single-process, so one process (the service, or a CLI command when no service runs)
+ * hosts it and serves it on a unix socket in the data dir; everyone else connects to that socket
+ * with the ordinary pg driver. All SQL therefore goes through one driver on both databases.
+ */
 async function openEmbedded(dataDir: string, role: "server" | "client"): Promise<Database> {
   const socketDir = embeddedSocketDir(dataDir);
   const socketPath = path.join(socketDir, ".s.PGSQL.5432");

@@ -147,10 +147,11 @@ export class UsersRepo {
   }
 
   /** Deletes a user and its grants (Django databases have no ON DELETE CASCADE). */
-  async delete(id: number): Promise<boolean> {
-    return this.knex.transaction(async (trx) => {
-      await trx("api_domainuserpermission").where({ user_id: id }).delete();
-      return (await trx("auth_user").where({ id }).delete()) > 0;
-    });
+  async delete(id: number, trx?: Knex): Promise<boolean> {
+    const run = async (t: Knex) => {
+      await t("api_domainuserpermission").where({ user_id: id }).delete();
+      return (await t("auth_user").where({ id }).delete()) > 0;
+    };
+    return trx ? run(trx) : this.knex.transaction(run);
   }
 }

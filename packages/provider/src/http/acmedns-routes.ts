@@ -55,7 +55,7 @@ function claimedUser(req: Request): string | undefined {
 
 /**
  * acme-dns's API over the same users, grants, store and audit trail as /present
- * (docs/decisions/0006, 0007): `POST /update`, `POST /register`, `GET /health`.
+ * (docs/decisions/0007, 0008): `POST /update`, `POST /register`, `GET /health`.
  */
 export function acmeDnsRoutes(deps: {
   authenticator: Authenticator;

@@ -14,6 +14,7 @@ import { InvalidDomainError, parseGrantDomain } from "../challenge/dns-name.js";
 import type { PermissionRow } from "../db/grants-repo.js";
 import type { UserRow } from "../db/users-repo.js";
 import { AppError } from "../errors.js";
+import type { PublicUrl } from "./public-url.js";
 
 /** Response shapes close to the Django REST framework serializers of the app we replace. */
 const userJson = (u: UserRow) => ({
@@ -106,6 +107,8 @@ export function adminRoutes(deps: {
   logins: PasswordLogin;
   usedRefreshTokens: UsedRefreshTokens;
   audit?: AuditLog | undefined;
+  /** APP_BASE_URL, for the absolute links in paged answers. */
+  publicUrl?: PublicUrl | undefined;
 }): Router {
   const { accounts } = deps;
   const router = express.Router();
@@ -160,7 +163,7 @@ export function adminRoutes(deps: {
 
   if (deps.audit) {
     router.use(recordAdminApiChanges({ accounts, audit: deps.audit }));
-    router.use("/audit", auditApiRoutes(deps.audit));
+    router.use("/audit", auditApiRoutes(deps.audit, deps.publicUrl));
   }
 
   // Users

@@ -1,5 +1,11 @@
 import express, { type Request, type Router } from "express";
 import type { Authenticator, Principal } from "../auth/authenticator.js";
+import type {
+  ChallengeAction,
+  ChallengeEvent,
+  ChallengeLocals,
+  ChallengeObserver,
+} from "../challenge/challenge-event.js";
 import { parseChallengeBody } from "../challenge/challenge-request.js";
 import { canManage } from "../challenge/permission.js";
 import type { RecordStore } from "../dns/record-store.js";
@@ -8,35 +14,12 @@ import { toResponseError } from "./client-errors.js";
 import { basicUsername } from "./credential-hygiene.js";
 import type { HttpMetrics } from "./metrics.js";
 
-/** `update`: acme-dns's POST /update (src/http/acmedns-routes.ts). */
-export type ChallengeAction = "present" | "cleanup" | "update";
-
-/** What one /present or /cleanup did, for the audit trail and the request log. */
-export interface ChallengeEvent {
-  readonly action: ChallengeAction;
-  readonly username: string | undefined;
-  /** The Basic username a refused caller claimed (unverified). */
-  readonly claimedUsername?: string | undefined;
-  /** The caller's address. */
-  readonly client?: string | undefined;
-  readonly userId: number | undefined;
-  readonly fqdn: string | undefined;
-  readonly outcome: "ok" | "denied" | "invalid" | "unauthenticated" | "failed";
-  readonly status: number;
-  readonly commit: string | undefined;
-  readonly durationMs: number;
-  readonly message: string | undefined;
-}
-
-export interface ChallengeObserver {
-  onChallenge(event: ChallengeEvent): void;
-}
-
-/** Request locals the request logger reads. */
-export interface ChallengeLocals {
-  username?: string;
-  fqdn?: string;
-}
+export type {
+  ChallengeAction,
+  ChallengeEvent,
+  ChallengeLocals,
+  ChallengeObserver,
+} from "../challenge/challenge-event.js";
 
 export function outcomeOf(err: AppError): ChallengeEvent["outcome"] {
   if (err.status === 401 || err.status === 429) return "unauthenticated";

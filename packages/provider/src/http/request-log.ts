@@ -1,6 +1,6 @@
 import type { RequestHandler } from "express";
 import type { Logger } from "pino";
-import type { ChallengeLocals } from "./challenge-routes.js";
+import type { ChallengeLocals } from "../challenge/challenge-event.js";
 import type { HttpMetrics } from "./metrics.js";
 
 const KNOWN_ROUTES =

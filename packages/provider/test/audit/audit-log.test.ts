@@ -3,8 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { adminEntry } from "../../src/audit/audit-entry.js";
 import { AuditLog } from "../../src/audit/audit-log.js";
 import { AUDIT_TABLE, AuditRepo } from "../../src/audit/audit-repo.js";
+import type { ChallengeEvent } from "../../src/challenge/challenge-event.js";
 import { migrate } from "../../src/db/migrations.js";
-import type { ChallengeEvent } from "../../src/http/challenge-routes.js";
 import { capturingLogger } from "../admin/harness.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases.js";
 

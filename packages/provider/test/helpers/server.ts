@@ -2,9 +2,9 @@ import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { type App, createApp } from "../../src/app.js";
+import type { ChallengeEvent } from "../../src/challenge/challenge-event.js";
 import type { Database } from "../../src/db/database.js";
 import type { RecordStore } from "../../src/dns/record-store.js";
-import type { ChallengeEvent } from "../../src/http/challenge-routes.js";
 
 export interface TestServer {
   readonly url: string;

@@ -1,18 +1,4 @@
-import { connect, createServer } from "node:net";
-
-/** A port that was free on 127.0.0.1 a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
+import { connect } from "node:net";
 
 export async function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,7 +1,8 @@
 // The workload behind the charm's Pebble double made real: exec and services run inside an unpacked rock's
 // root filesystem (namespaces + chroot, the rock's own helper), as the requested user with the
-// requested environment. Each service gets a network namespace of its own, as a pod has: the charm
-// hardcodes port 8080, and three units on one host could not all listen there otherwise.
+// requested environment. The pod has one network namespace, as on Kubernetes: its services and exec'd
+// commands join it, and it outlives a restarted service (the charm hardcodes port 8080, and three
+// units on one host could not all listen there otherwise).
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,8 +35,38 @@ function goDurationMs(value: string | undefined): number {
   return match[2] === "ms" ? n : match[2] === "s" ? n * 1000 : n * 60_000;
 }
 
+/** A process holding the pod's network namespace (loopback up) for as long as the pod lives. */
+class PodNetwork {
+  private readonly holder: ChildProcess;
+  readonly ready: Promise<void>;
+
+  constructor() {
+    this.holder = spawn(
+      "unshare",
+      ["--net", "--", "sh", "-c", "ip link set lo up && echo up && exec sleep infinity"],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    this.ready = new Promise((resolve, reject) => {
+      this.holder.stdout?.once("data", () => resolve());
+      this.holder.once("exit", (code) => reject(new Error(`pod network holder exited with ${code}`)));
+    });
+  }
+
+  /** The namespace, for `nsenter --net=`. */
+  get path(): string {
+    return `/proc/${this.holder.pid}/ns/net`;
+  }
+
+  close(): void {
+    if (this.holder.exitCode === null) this.holder.kill("SIGKILL");
+  }
+}
+
 export class RootfsWorkload implements ServiceRunner {
   private readonly running = new Map<string, Running>();
+  private readonly network = new PodNetwork();
 
   constructor(
     readonly rootfs: string,
@@ -59,15 +90,27 @@ export class RootfsWorkload implements ServiceRunner {
     return typeof user === "string" ? this.lookup(user) : { uid: 0, gid: 0 };
   }
 
+  /** argv run by the host in the pod's network namespace (its mounts and users stay the host's). */
+  async inPodNetwork(argv: readonly string[]): Promise<{ file: string; args: string[] }> {
+    await this.network.ready;
+    return { file: "nsenter", args: [`--net=${this.network.path}`, "--", ...argv] };
+  }
+
+  /** Ends the pod: its network goes with it. */
+  close(): void {
+    this.network.close();
+  }
+
   /** The ExecHandler: runs the command to completion inside the image. */
-  readonly exec = (req: ExecRequest): Promise<ExecReply> => {
+  readonly exec = async (req: ExecRequest): Promise<ExecReply> => {
     const { uid, gid } = this.identity(req.userId, req.groupId, req.user);
-    const command = inImage(this.rootfs, req.command, {
+    const inner = inImage(this.rootfs, req.command, {
       uid,
       gid,
       workingDir: req.workingDir ?? "/",
       binds: this.binds,
     });
+    const command = await this.inPodNetwork([inner.file, ...inner.args]);
     return new Promise((resolve) => {
       const child = spawn(command.file, command.args, {
         env: { ...PEBBLE_ENV, ...req.environment },
@@ -93,13 +136,14 @@ export class RootfsWorkload implements ServiceRunner {
     const environment = (spec.environment ?? {}) as Record<string, string>;
     // Pebble splits the command shell-style; the charm's has no quoting.
     const argv = String(spec.command).split(/\s+/).filter(Boolean);
-    const command = inImage(this.rootfs, argv, {
+    const inner = inImage(this.rootfs, argv, {
       uid,
       gid,
       workingDir: typeof spec["working-dir"] === "string" ? spec["working-dir"] : "/",
-      ownNetwork: true,
       binds: this.binds,
     });
+    // nsenter execs the rest: the pid stays the one signalled and entered (servicePid).
+    const command = await this.inPodNetwork([inner.file, ...inner.args]);
     // Its own process group, so stop() can signal unshare and the service together.
     const child = spawn(command.file, command.args, {
       env: { ...PEBBLE_ENV, ...environment },
@@ -144,7 +188,7 @@ export class RootfsWorkload implements ServiceRunner {
     }
   }
 
-  /** A pid in the service's network namespace, to reach it (nsenter --net=/proc/<pid>/ns/net). */
+  /** A pid in the pod's network namespace while the service runs, to reach it (nsenter --net=/proc/<pid>/ns/net). */
   servicePid(name: string): number | undefined {
     return this.running.get(name)?.child.pid;
   }

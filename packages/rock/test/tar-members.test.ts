@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { normalizeName, readTarMembers } from "../src/tar-reader.js";
+import { normalizeName, readTarMembers, TarFormatError } from "../src/tar-members.js";
 
 async function tarOf(files: Record<string, string>, format: "posix" | "gnu" | "ustar"): Promise<string> {
-  const work = await mkdtemp(join(tmpdir(), "tar-reader-"));
+  const work = await mkdtemp(join(tmpdir(), "tar-members-"));
   const root = join(work, "root");
   for (const [name, content] of Object.entries(files)) {
     await mkdir(join(root, name, ".."), { recursive: true });
@@ -42,10 +42,10 @@ describe("readTarMembers", () => {
   });
 
   it("reports a file that is not a tar", async () => {
-    const work = await mkdtemp(join(tmpdir(), "tar-reader-"));
+    const work = await mkdtemp(join(tmpdir(), "tar-members-"));
     const file = join(work, "junk.tar");
     await writeFile(file, Buffer.alloc(1024, 7));
-    await expect(readTarMembers(file, new Set(["index.json"]))).rejects.toThrow(/checksum/);
+    await expect(readTarMembers(file, new Set(["index.json"]))).rejects.toBeInstanceOf(TarFormatError);
   });
 
   it.each([
