@@ -16,6 +16,8 @@ const REQUIRED = {
   dig: "dnsutils",
   lego: "lego",
   pebble: "pebble",
+  dehydrated: "dehydrated",
+  curl: "curl",
   openssl: "openssl",
   unshare: "util-linux",
   ip: "iproute2",

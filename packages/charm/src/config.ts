@@ -3,6 +3,7 @@ import {
   AUDIT_RETENTION_RULE,
   parseAuditRetentionDays,
 } from "@httprequest-lego-provider/provider/audit-retention";
+import { InvalidDomainError, parseGrantDomain } from "@httprequest-lego-provider/provider/dns-name";
 import { InvalidGitRemoteError, parseGitRemote } from "@httprequest-lego-provider/provider/git-remote";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "@httprequest-lego-provider/provider/log-level";
 import { parsePropagationCheck } from "@httprequest-lego-provider/provider/propagation-setting";
@@ -25,6 +26,10 @@ export interface CharmConfig {
   propagationCheck?: string;
   /** `propagation-timeout` in seconds (APP_PROPAGATION_TIMEOUT). */
   propagationTimeout?: number;
+  /** `acmedns-zone` (APP_ACMEDNS_ZONE): where acme-dns account labels live. */
+  acmednsZone?: string;
+  /** `acmedns-register` (APP_ACMEDNS_REGISTER): anonymous acme-dns /register is on. */
+  acmednsRegister?: true;
 }
 
 export interface GitRepo {
@@ -123,7 +128,33 @@ export function parseConfig(raw: Record<string, unknown>): ConfigResult {
         message: "must be a whole number of seconds, 1 to 3600",
       });
   }
+  parseAcmeDnsOptions(raw, config, problems);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/** `acmedns-zone` as the service parses APP_ACMEDNS_ZONE; `acmedns-register` needs it. */
+function parseAcmeDnsOptions(
+  raw: Record<string, unknown>,
+  config: CharmConfig,
+  problems: ConfigProblem[],
+): void {
+  const zone = stringOption(raw, "acmedns-zone");
+  if (zone !== undefined) {
+    try {
+      config.acmednsZone = parseGrantDomain(zone);
+    } catch (err) {
+      if (!(err instanceof InvalidDomainError)) throw err;
+      problems.push({ option: "acmedns-zone", message: err.message });
+    }
+  }
+  if (raw["acmedns-register"] === true) {
+    if (zone === undefined) {
+      problems.push({
+        option: "acmedns-register",
+        message: "needs acmedns-zone (accounts get a label under it)",
+      });
+    } else config.acmednsRegister = true;
+  }
 }
 
 /** Why a private key cannot be used, or undefined. Shared by the option and the secret. */

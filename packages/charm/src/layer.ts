@@ -51,6 +51,8 @@ export function desiredEnvironment(inputs: EnvironmentInputs): Record<string, st
     env.APP_PROPAGATION_CHECK = config.propagationCheck;
     env.APP_PROPAGATION_TIMEOUT = String(config.propagationTimeout ?? 60);
   }
+  if (config.acmednsZone) env.APP_ACMEDNS_ZONE = config.acmednsZone;
+  if (config.acmednsRegister) env.APP_ACMEDNS_REGISTER = "true";
   if (inputs.baseUrl) env.APP_BASE_URL = inputs.baseUrl;
   if (inputs.trustedProxies && inputs.trustedProxies.length > 0)
     env.APP_TRUSTED_PROXIES = inputs.trustedProxies.join(",");

@@ -22,6 +22,8 @@ export function optionNames(
     APP_AUDIT_RETENTION_DAYS: "audit-retention-days",
     APP_PROPAGATION_CHECK: "propagation-check",
     APP_PROPAGATION_TIMEOUT: "propagation-timeout",
+    APP_ACMEDNS_ZONE: "acmedns-zone",
+    APP_ACMEDNS_REGISTER: "acmedns-register",
   };
   return Object.fromEntries(Object.entries(sources).filter(([variable]) => variable in environment));
 }

@@ -1,6 +1,9 @@
 import express, { type Express } from "express";
 import type { Logger } from "pino";
 import { Accounts } from "./accounts.js";
+import { RegisterLimiter } from "./acmedns/register-limiter.js";
+import { AcmeDnsUpdates } from "./acmedns/updates.js";
+import { AcmeDnsValues } from "./acmedns/values-repo.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { Authenticator } from "./auth/authenticator.js";
 import { type LoginUsers, PasswordLogin } from "./auth/password-login.js";
@@ -12,6 +15,7 @@ import type { UsersRepo } from "./db/users-repo.js";
 import type { PropagationWaiter } from "./dns/propagation/propagation-waiter.js";
 import type { RecordStore } from "./dns/record-store.js";
 import { AppError } from "./errors.js";
+import { type AcmeDnsOptions, acmeDnsRoutes } from "./http/acmedns-routes.js";
 import { adminRoutes } from "./http/admin-routes.js";
 import { challengeRoutes } from "./http/challenge-routes.js";
 import { rejectMalformedCredentials } from "./http/credential-hygiene.js";
@@ -49,6 +53,8 @@ export interface AppDeps {
   readonly propagation?: PropagationWaiter | undefined;
   /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
   readonly extraRouters?: readonly { path: string; router: express.Router }[];
+  /** acme-dns's API (APP_ACMEDNS_ZONE, APP_ACMEDNS_REGISTER); default: no zone, no registration. */
+  readonly acmedns?: AcmeDnsOptions;
 }
 
 export interface App {
@@ -95,6 +101,18 @@ export function createApp(deps: AppDeps): App {
   const observers = [...(deps.observers ?? []), ...(deps.audit ? [deps.audit] : [])];
   app.use(
     challengeRoutes({ authenticator, store: deps.store, metrics, observers, propagation: deps.propagation }),
+  );
+  app.use(
+    acmeDnsRoutes({
+      authenticator,
+      accounts,
+      updates: new AcmeDnsUpdates(new AcmeDnsValues(deps.db.knex), deps.store),
+      metrics,
+      observers,
+      audit: deps.audit,
+      limiter: new RegisterLimiter(),
+      options: deps.acmedns ?? { zone: undefined, register: false },
+    }),
   );
   app.use(opsRoutes({ knex: deps.db.knex, store: deps.store, metrics, logger: deps.logger }));
   app.use(

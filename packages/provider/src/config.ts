@@ -3,6 +3,7 @@ import path from "node:path";
 // zod's v3 API: the same validation for a third of v4's resident memory (decision 0107).
 import { z } from "zod/v3";
 import { AUDIT_RETENTION_DAYS, AUDIT_RETENTION_RULE, parseAuditRetentionDays } from "./audit-retention.js";
+import { InvalidDomainError, parseGrantDomain } from "./challenge/dns-name.js";
 import { InvalidGitRemoteError, parseGitRemote } from "./dns/git-remote.js";
 import { type PropagationCheck, parsePropagationCheck } from "./dns/propagation/propagation-setting.js";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "./log-level.js";
@@ -40,6 +41,10 @@ export interface Config {
   readonly propagationStrict: boolean;
   /** How long a principal the database confirmed keeps working while the database is unreachable. */
   readonly authCacheMaxStaleSeconds: number;
+  /** APP_ACMEDNS_ZONE: the zone acme-dns account labels live under (`<label>.<zone>`); undefined: none. */
+  readonly acmednsZone: string | undefined;
+  /** APP_ACMEDNS_REGISTER: acme-dns's anonymous POST /register creates accounts under acmednsZone. */
+  readonly acmednsRegister: boolean;
 }
 
 /** One thing wrong with the configuration, and the variables that would fix it. */
@@ -112,9 +117,25 @@ const propagationCheckSchema = optionalText.transform((v, ctx) => {
   }
 });
 
+// A zone name as grants take it (lowercase, no trailing dot, at least two labels).
+const zoneNameSchema = optionalText.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  try {
+    return parseGrantDomain(v);
+  } catch (err) {
+    if (!(err instanceof InvalidDomainError)) throw err;
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `${err.message} (expected a zone such as auth.example.com)`,
+    });
+    return z.NEVER;
+  }
+});
+
 const booleanSchema = optionalText.transform((v, ctx) => {
-  const text = (v ?? "false").trim().toLowerCase();
-  if (text === "true" || text === "false") return text === "true";
+  const word = (v ?? "false").trim().toLowerCase();
+  if (word === "true" || word === "1" || word === "yes") return true;
+  if (word === "false" || word === "0" || word === "no") return false;
   ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be true or false" });
   return z.NEVER;
 });
@@ -187,6 +208,8 @@ const schema = z.object({
   APP_PROPAGATION_STRICT: booleanSchema,
   // Seconds; 0 turns the grace off (every login then needs the database).
   APP_AUTH_CACHE_MAX_STALE: z.coerce.number().int().min(0).max(86_400).default(600),
+  APP_ACMEDNS_ZONE: zoneNameSchema,
+  APP_ACMEDNS_REGISTER: booleanSchema,
 });
 
 /** The variables as parsed (defaults applied); what the Config is built from. */
@@ -239,7 +262,20 @@ function toConfig(e: ConfigEnv): Config {
     propagationTimeoutSeconds: e.APP_PROPAGATION_TIMEOUT,
     propagationStrict: e.APP_PROPAGATION_STRICT,
     authCacheMaxStaleSeconds: e.APP_AUTH_CACHE_MAX_STALE,
+    acmednsZone: e.APP_ACMEDNS_ZONE,
+    acmednsRegister: e.APP_ACMEDNS_REGISTER,
   });
+}
+
+/** Pure: what one acme-dns variable needs of the other. */
+function acmednsProblems(values: Partial<ConfigEnv>): ConfigProblem[] {
+  if (values.APP_ACMEDNS_REGISTER !== true || values.APP_ACMEDNS_ZONE !== undefined) return [];
+  return [
+    {
+      variables: ["APP_ACMEDNS_REGISTER"],
+      message: "needs APP_ACMEDNS_ZONE: registered accounts get a label under that zone",
+    },
+  ];
 }
 
 /**
@@ -250,8 +286,8 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   more: readonly ConfigProblem[] = [],
 ): Config {
-  const { problems } = parseEnvironment(env);
-  const all = [...problems, ...more];
+  const { values, problems } = parseEnvironment(env);
+  const all = [...problems, ...acmednsProblems(values), ...more];
   if (all.length > 0) throw new ConfigError(all, parseOptionNames(env.APP_OPTION_NAMES).names);
   return toConfig(schema.parse(env));
 }

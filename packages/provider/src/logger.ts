@@ -26,7 +26,7 @@ const key = (k: string) => (/^[A-Za-z_]\w*$/.test(k) ? `.${k}` : `[${JSON.string
 export const REDACTED_PATHS: readonly string[] = [
   ...SECRET_KEYS.map((k) => key(k).replace(/^\./, "")),
   ...SECRET_KEYS.map((k) => `*${key(k)}`),
-  ...["authorization", "cookie", "set-cookie"].map((k) => `*.headers${key(k)}`),
+  ...["authorization", "cookie", "set-cookie", "x-api-key"].map((k) => `*.headers${key(k)}`),
   "err.cause.body",
   "err.config.headers",
 ];

@@ -17,8 +17,8 @@ import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
 import { PropagationWaiter } from "./dns/propagation/propagation-waiter.js";
 import type { RecordStore } from "./dns/record-store.js";
-import { createReplicaRecordStore } from "./dns/replica-record-store.js";
 import { redactCredentials } from "./dns/redact-credentials.js";
+import { createReplicaRecordStore } from "./dns/replica-record-store.js";
 import { restrictFileCreation, tightenTree } from "./file-modes.js";
 import { createMetrics } from "./http/metrics.js";
 import { createLimitedServer } from "./http/server-limits.js";
@@ -146,6 +146,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       trustedProxies: config.trustedProxies,
       publicUrl: config.baseUrl,
       propagation,
+      acmedns: { zone: config.acmednsZone, register: config.acmednsRegister },
     });
     const host = config.host ?? (options.dev ? "127.0.0.1" : "0.0.0.0");
     const server = createLimitedServer(app.express);

@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ACME_SH_DIR_VARIABLE, ensureAcmeSh } from "./acme-dns-clients.js";
 import { run } from "./exec.js";
 import { HELP, type Options, parseOptions, toArgv, UsageError } from "./options.js";
 import { pickPostgres } from "./postgres.js";
@@ -27,6 +28,12 @@ function say(line: string): void {
 
 async function launch(options: Options): Promise<number> {
   const tools = await ensureTools(options.install, say);
+  if (options.only.includes("acme-dns")) {
+    // Fetched here, outside the namespace; the scenario itself reports a checkout it cannot use.
+    const acmeSh = await ensureAcmeSh(tools.git, process.env, say);
+    if ("dir" in acmeSh) process.env[ACME_SH_DIR_VARIABLE] = acmeSh.dir;
+    else say(`the acme-dns scenario will fail: ${acmeSh.problem}`);
+  }
   const providerCli = options.providerCli ?? DEFAULT_PROVIDER_CLI;
   if (!existsSync(providerCli)) {
     throw new UsageError(

@@ -9,6 +9,8 @@ export const SCENARIO_IDS = [
   "no-grant",
   "acme-sh",
   "propagation",
+  "acme-dns",
+  "acme-dns-dehydrated",
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -35,7 +37,7 @@ database and a bare git repository of zone files; a post-receive hook deploys th
 local bind9, which Pebble (a test ACME CA) queries to validate the DNS-01 challenges.
 Everything runs inside a fresh network namespace that has only a loopback interface.
 
-Missing Debian packages (lego pebble bind9 bind9-utils dnsutils) are installed with apt-get
+Missing Debian packages (lego pebble bind9 bind9-utils dnsutils dehydrated curl) are installed with apt-get
 (root only). PostgreSQL must accept user "postgres" without a password on its unix socket;
 without --pg-socket-dir the run uses the server TEST_PG_ADMIN_URL/TEST_PG_SOCKET_DIR name, else
 the machine's (127.0.0.1:5432, socket in /var/run/postgresql), else a private throw-away one.

@@ -3,6 +3,18 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  ACME_SH_VERSION,
+  type AcmeShRequest,
+  acmeShCertificate,
+  DEHYDRATED_HOOK,
+  type DehydratedRequest,
+  dehydratedCertificate,
+  ensureAcmeSh,
+  goacmednsUpdate,
+  runAcmeSh,
+  runDehydrated,
+} from "./acme-dns-clients.js";
 import { acmeProxyCall } from "./acme-sh.js";
 import { checkCertificate } from "./certificate-checks.js";
 import { servedTxt } from "./dig.js";
@@ -205,11 +217,148 @@ const acmeSh: Scenario = {
   },
 };
 
+/** The name the acme-dns scenario certifies (apex + wildcard), under the subdomain grant. */
+const ACME_DNS_NAME = "acmedns.example.co.test";
+
+/**
+ * acme.sh's `dns_acmedns`, unchanged, gets an apex + wildcard certificate through /update; bind
+ * serves both values (acme-dns clients never clean up); a goacmedns-shaped /update then gets 200
+ * with the echo and rotates out the oldest value. The operator's /cleanup restores the zone.
+ */
+const acmeDns: Scenario = {
+  id: "acme-dns",
+  async run(harness) {
+    const acmeSh = await ensureAcmeSh(harness.tools.git, process.env, () => {});
+    if ("problem" in acmeSh) throw new Error(`acme.sh is not available: ${acmeSh.problem}`);
+    const before = await snapshotZones(harness);
+    const fqdn = challengeName(ACME_DNS_NAME);
+    const domains = [ACME_DNS_NAME, `*.${ACME_DNS_NAME}`];
+    const dns = { dig: harness.tools.dig, port: harness.ports.dns };
+    const request: AcmeShRequest = {
+      dir: acmeSh.dir,
+      acmeDirectory: acmeDirectoryUrl(harness.ports),
+      listenerCa: harness.layout.pebbleListenerCa,
+      home: join(harness.layout.root, "acme-sh"),
+      domains,
+      endpoint: harness.provider.baseUrl,
+      username: harness.granted.username,
+      password: harness.granted.password,
+      subdomain: ACME_DNS_NAME,
+    };
+    const result = await runAcmeSh(request);
+    if (result.code !== 0) {
+      const why = result.timedOut ? " (timed out)" : "";
+      throw new Error(
+        `acme.sh exited with ${result.code}${why}\n${tail(`${result.stdout}\n${result.stderr}`, 20)}`,
+      );
+    }
+    const { cert, issuer } = acmeShCertificate(request);
+    await checkCertificate(harness.tools.openssl, cert, issuer, harness.layout.pebbleIssuingRoot, domains);
+    const issued = await servedTxt(dns, fqdn);
+    if (issued.length !== 2) {
+      throw new Error(
+        `after the order bind serves ${issued.length} TXT values at ${fqdn}, expected the order's 2`,
+      );
+    }
+
+    const next = randomBytes(32).toString("base64url");
+    const account = { ...harness.granted, subdomain: ACME_DNS_NAME };
+    const update = await goacmednsUpdate(harness.provider.baseUrl, account, next);
+    if (update.status !== 200 || !update.body.includes(`"${next}"`)) {
+      throw new Error(
+        `goacmedns-shaped /update: HTTP ${update.status} ${update.body} (expected 200 and the value)`,
+      );
+    }
+    const rotated = await waitUntil(
+      `TXT ${fqdn} rotated`,
+      async () => {
+        const served = await servedTxt(dns, fqdn);
+        return served.length === 2 && served.includes(next) ? served : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    const kept = rotated.filter((v) => v !== next);
+    if (kept.length !== 1 || !issued.includes(kept[0] as string)) {
+      throw new Error(
+        `after one more /update bind serves [${rotated.join(", ")}], expected the new value and the newest earlier one`,
+      );
+    }
+
+    // Clients of acme-dns never clean up; an operator (or lego httpreq) can, through /cleanup.
+    await cleanUpAll(harness, fqdn);
+    const zones = await checkZonesAfter(harness, before, "example.co.test", [fqdn]);
+    return (
+      `acme.sh ${ACME_SH_VERSION} dns_acmedns (unchanged) got ${domains.join(" + ")}, chains to Pebble root; ` +
+      `bind served both values; goacmedns-shaped /update 200 + echo rotated out the oldest; ${zones}`
+    );
+  },
+};
+
+/** The name the dehydrated scenario certifies (apex + wildcard), under the subdomain grant. */
+const DEHYDRATED_NAME = "dehydrated.example.co.test";
+
+/**
+ * An ACME client from Debian (dehydrated) with our hook, which sends exactly goacmedns's /update:
+ * apex + wildcard certificate, both values served by bind; /cleanup restores the zone.
+ */
+const acmeDnsDehydrated: Scenario = {
+  id: "acme-dns-dehydrated",
+  async run(harness) {
+    const before = await snapshotZones(harness);
+    const fqdn = challengeName(DEHYDRATED_NAME);
+    const domains = [DEHYDRATED_NAME, `*.${DEHYDRATED_NAME}`];
+    const request: DehydratedRequest = {
+      dehydrated: harness.tools.dehydrated,
+      hook: DEHYDRATED_HOOK,
+      acmeDirectory: acmeDirectoryUrl(harness.ports),
+      listenerCa: harness.layout.pebbleListenerCa,
+      baseDir: join(harness.layout.root, "dehydrated"),
+      domains,
+      endpoint: harness.provider.baseUrl,
+      username: harness.granted.username,
+      password: harness.granted.password,
+    };
+    const result = await runDehydrated(request);
+    if (result.code !== 0) {
+      const why = result.timedOut ? " (timed out)" : "";
+      throw new Error(
+        `dehydrated exited with ${result.code}${why}\n${tail(`${result.stdout}\n${result.stderr}`, 20)}`,
+      );
+    }
+    const { cert, issuer } = dehydratedCertificate(request);
+    await checkCertificate(harness.tools.openssl, cert, issuer, harness.layout.pebbleIssuingRoot, domains);
+    const served = await servedTxt({ dig: harness.tools.dig, port: harness.ports.dns }, fqdn);
+    if (served.length !== 2) {
+      throw new Error(
+        `after the order bind serves ${served.length} TXT values at ${fqdn}, expected the order's 2`,
+      );
+    }
+    await cleanUpAll(harness, fqdn);
+    const zones = await checkZonesAfter(harness, before, "example.co.test", [fqdn]);
+    return `dehydrated (Debian) + our goacmedns-shaped hook got ${domains.join(" + ")}, chains to Pebble root; bind served both values; ${zones}`;
+  },
+};
+
+/** What an operator does to clear an acme-dns name: /cleanup without a value (every value). */
+async function cleanUpAll(harness: Harness, fqdn: string): Promise<void> {
+  const basic = Buffer.from(`${harness.granted.username}:${harness.granted.password}`).toString("base64");
+  const response = await fetch(`${harness.provider.baseUrl}/cleanup`, {
+    method: "POST",
+    headers: { Authorization: `Basic ${basic}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ fqdn: `${fqdn}.` }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (response.status !== 200)
+    throw new Error(`/cleanup of ${fqdn}: HTTP ${response.status} ${await response.text()}`);
+}
+
 /** Every name a scenario may write a TXT record at. */
 export const CHALLENGE_NAMES = [
   "_acme-challenge.example.test",
   "_acme-challenge.a.b.example.co.test",
   "_acme-challenge.www.example.co.test",
+  `_acme-challenge.${ACME_DNS_NAME}`,
+  `_acme-challenge.${DEHYDRATED_NAME}`,
 ] as const;
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -220,4 +369,6 @@ export const SCENARIOS: readonly Scenario[] = [
   noGrant,
   acmeSh,
   propagation,
+  acmeDns,
+  acmeDnsDehydrated,
 ];

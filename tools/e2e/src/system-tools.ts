@@ -19,6 +19,8 @@ export const TOOL_PACKAGES = {
   git: "git",
   ip: "iproute2",
   unshare: "util-linux",
+  dehydrated: "dehydrated",
+  curl: "curl",
 } as const satisfies Record<string, string>;
 
 export type Tool = keyof typeof TOOL_PACKAGES;

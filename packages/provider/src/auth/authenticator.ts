@@ -53,12 +53,17 @@ export class Authenticator {
     throw unauthorized("Unsupported authorization scheme: use Basic or Bearer");
   }
 
+  /** A username and password sent other than as Basic auth (acme-dns's X-Api-User / X-Api-Key). */
+  async password(username: string, password: string, clientAddress: string): Promise<Principal> {
+    const result = await this.logins.check(username, password, clientAddress);
+    if (!result.ok) throw unauthorized(BAD_CREDENTIALS);
+    return result.found;
+  }
+
   private async basic(value: string, address: string): Promise<Principal> {
     const creds = parseBasic(value);
     if (!creds) throw unauthorized("Malformed Basic credentials");
-    const result = await this.logins.check(creds.username, creds.password, address);
-    if (!result.ok) throw unauthorized(BAD_CREDENTIALS);
-    return result.found;
+    return this.password(creds.username, creds.password, address);
   }
 
   private async bearer(token: string): Promise<Principal> {

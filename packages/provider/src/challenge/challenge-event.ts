@@ -1,4 +1,5 @@
-export type ChallengeAction = "present" | "cleanup";
+/** `update`: acme-dns's POST /update (src/http/acmedns-routes.ts). */
+export type ChallengeAction = "present" | "cleanup" | "update";
 
 /** What one /present or /cleanup did, for the audit trail and the request log. */
 export interface ChallengeEvent {

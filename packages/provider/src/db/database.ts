@@ -11,8 +11,8 @@ import {
   DEAF_SUBSCRIPTION,
   listenOnPostgres,
 } from "./change-feed.js";
-import { tapNotifications } from "./pglite-notifications.js";
 import { embeddedSocketDir } from "./embedded-socket-dir.js";
+import { tapNotifications } from "./pglite-notifications.js";
 
 /** An open database: PostgreSQL, or the embedded PGlite reached over its local socket. */
 export interface Database {

@@ -1,9 +1,10 @@
 import type { Knex } from "knex";
+import { acmednsValuesMigration } from "../acmedns/values-migration.js";
 import { adminSessionMigration } from "../admin/session-migration.js";
 import { auditCountMigration } from "../audit/audit-count-migration.js";
 import { auditLogMigration } from "../audit/audit-migration.js";
-import { principalChangeNotifyMigration } from "../auth/principal-change-migration.js";
 import { auditPropagationMigration } from "../audit/audit-propagation-migration.js";
+import { principalChangeNotifyMigration } from "../auth/principal-change-migration.js";
 import { usedRefreshTokensMigration } from "../auth/used-refresh-tokens.js";
 import { advisoryLockKey } from "../dns/advisory-lock.js";
 import { recordChangeQueueMigration } from "../dns/change-queue.js";
@@ -101,6 +102,7 @@ export const MIGRATIONS: Migration[] = [
   principalChangeNotifyMigration,
   recordChangeQueueMigration,
   auditPropagationMigration,
+  acmednsValuesMigration,
 ];
 
 class InCodeMigrationSource implements Knex.MigrationSource<Migration> {

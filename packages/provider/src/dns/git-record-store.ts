@@ -80,6 +80,8 @@ export interface BatchTiming {
 
 interface PendingChange {
   readonly change: TxtChange;
+  /** One of the first changes of a replace(): the next queued change lands in the same batch. */
+  readonly withNext: boolean;
   resolve(result: StoreResult): void;
   reject(err: Error): void;
   settled: boolean;
@@ -200,6 +202,15 @@ export class GitRecordStore implements RecordStore {
     return { zone: match.zone, text: await this.readZoneFile(match.fileName) };
   }
 
+  async replace(fqdn: string, value: string, remove: readonly string[]): Promise<StoreResult> {
+    const changes: TxtChange[] = [
+      { kind: "present", fqdn, value },
+      ...remove.filter((v) => v !== value).map((v): TxtChange => ({ kind: "cleanup", fqdn, value: v })),
+    ];
+    const results = await Promise.all(changes.map((c, i) => this.enqueue(c, i < changes.length - 1)));
+    return { commit: results.find((r) => r.commit !== undefined)?.commit };
+  }
+
   /** Clones (or reuses) the local copy and checks the remote is reachable. Safe to call again. */
   start(): Promise<void> {
     if (this.started === undefined) {
@@ -243,16 +254,16 @@ export class GitRecordStore implements RecordStore {
 
   // ---- queue and writer ----
 
-  private enqueue(change: TxtChange): Promise<StoreResult> {
+  private enqueue(change: TxtChange, withNext = false): Promise<StoreResult> {
     if (this.closing) {
       return Promise.reject(
         new DnsBackendError("The DNS record store is shutting down", { unavailable: true }),
       );
     }
     return new Promise<StoreResult>((resolve, reject) => {
-      this.queue.push({ change, resolve, reject, settled: false });
+      this.queue.push({ change, resolve, reject, settled: false, withNext });
       this.metrics.queueDepth.set(this.queue.length);
-      this.kick();
+      if (!withNext) this.kick();
     });
   }
 
@@ -267,6 +278,9 @@ export class GitRecordStore implements RecordStore {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatchSize);
+      // The changes of one replace() share a commit: never cut between them.
+      while (batch.at(-1)?.withNext === true && this.queue.length > 0)
+        batch.push(this.queue.shift() as PendingChange);
       this.metrics.queueDepth.set(this.queue.length);
       await this.runBatch(batch);
       if (this.batchesSinceMaintenance >= MAINTENANCE_EVERY && this.queue.length === 0) await this.maintain();

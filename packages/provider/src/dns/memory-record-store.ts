@@ -36,6 +36,17 @@ export class MemoryRecordStore implements RecordStore {
     return { commit: this.nextCommit() };
   }
 
+  async replace(fqdn: string, value: string, remove: readonly string[]): Promise<StoreResult> {
+    this.requireZone(fqdn);
+    const values = this.records.get(fqdn) ?? new Set<string>();
+    const added = !values.has(value);
+    values.add(value);
+    let removed = 0;
+    for (const v of remove) if (v !== value && values.delete(v)) removed += 1;
+    this.records.set(fqdn, values);
+    return { commit: added || removed > 0 ? this.nextCommit() : undefined };
+  }
+
   async health(): Promise<StoreHealth> {
     return { ok: true, detail: "in-memory store" };
   }

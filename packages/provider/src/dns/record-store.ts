@@ -20,6 +20,8 @@ export interface RecordStore {
   present(fqdn: string, value: string): Promise<StoreResult>;
   /** Removes `value` (every value when undefined) from `fqdn`. Idempotent. */
   cleanup(fqdn: string, value?: string): Promise<StoreResult>;
+  /** Adds `value` to `fqdn` and removes each of `remove` from it, in one commit. Idempotent. */
+  replace(fqdn: string, value: string, remove: readonly string[]): Promise<StoreResult>;
   /** For /readyz: has the remote been reachable recently? */
   health(): Promise<StoreHealth>;
   /** Finishes queued work, then releases resources. */

@@ -133,6 +133,20 @@ export class ReplicaRecordStore implements RecordStore {
     return this.submit({ kind: "cleanup", fqdn, value });
   }
 
+  /**
+   * acme-dns's add-and-rotate must land in one commit, which the queue (one change per row) cannot
+   * promise; it is rare (one per certificate), so every replica writes it to the repository itself,
+   * beside the writer: correct through the store's own fetch-and-retry, only slower.
+   */
+  replace(fqdn: string, value: string, remove: readonly string[]): Promise<StoreResult> {
+    if (this.closing) {
+      return Promise.reject(
+        new DnsBackendError("The DNS record store is shutting down", { unavailable: true }),
+      );
+    }
+    return this.inner.replace(fqdn, value, remove);
+  }
+
   health(): Promise<StoreHealth> {
     return this.inner.health();
   }

@@ -22,14 +22,14 @@ export type {
   ChallengeObserver,
 } from "../challenge/challenge-event.js";
 
-function outcomeOf(err: AppError): ChallengeEvent["outcome"] {
+export function outcomeOf(err: AppError): ChallengeEvent["outcome"] {
   if (err.status === 401 || err.status === 429) return "unauthenticated";
   if (err.status === 403) return "denied";
   if (err.status < 500 && err.code !== "zone_not_configured") return "invalid";
   return "failed";
 }
 
-function parseBody(req: Request): unknown {
+export function parseBody(req: Request): unknown {
   const text = typeof req.body === "string" ? req.body : "";
   // `curl -d '{...}'` labels JSON as form data: trust the body's shape over the label.
   if (req.is("application/x-www-form-urlencoded") && !text.trimStart().startsWith("{")) {

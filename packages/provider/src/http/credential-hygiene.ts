@@ -2,7 +2,7 @@ import type { RequestHandler } from "express";
 import { AppError } from "../errors.js";
 
 /** C0 controls and DEL: no username has them, and PostgreSQL text cannot hold NUL at all. */
-const hasControl = (s: string): boolean => {
+export const hasControl = (s: string): boolean => {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c === 0x7f) return true;

@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { ChallengeLocals } from "../challenge/challenge-event.js";
 import type { HttpMetrics } from "./metrics.js";
 
-const KNOWN_ROUTES = /^\/(present|cleanup|healthz|readyz|metrics|admin|api\/v1\/[a-z-]+(\/[a-z]+)?)/;
+const KNOWN_ROUTES =
+  /^\/(present|cleanup|update|register|healthz|health|readyz|metrics|admin|api\/v1\/[a-z-]+(\/[a-z]+)?)/;
 
 /** Route label with ids dropped, so metrics keep a bounded set of label values. */
 export function routeLabel(path: string): string {

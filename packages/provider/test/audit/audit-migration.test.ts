@@ -38,13 +38,20 @@ describe.each(DATABASE_KINDS)("the audit, session and change-notification migrat
       "0006_principal_change_notify",
       "0007_record_change_queue",
       "0008_audit_propagation_wait",
+      "0009_acmedns_values",
     ];
     expect(ours.map((m) => m.name)).toEqual(names);
     await migrate(t.db.knex, django ? [django] : []);
     const before = await describeTables(t, DJANGO_TABLES);
     expect(await migrate(t.db.knex)).toEqual(names);
     expect(await describeTables(t, DJANGO_TABLES)).toEqual(before);
-    const own = ["hlp_audit_log", "hlp_admin_session", "hlp_used_refresh_token", "hlp_record_change"];
+    const own = [
+      "hlp_audit_log",
+      "hlp_admin_session",
+      "hlp_used_refresh_token",
+      "hlp_record_change",
+      "hlp_acmedns_value",
+    ];
     const ownTables = await describeTables(t, own);
     expect(new Set(ownTables.columns.map((c) => c.table_name))).toEqual(new Set(own));
     expect(await migrate(t.db.knex)).toEqual([]);

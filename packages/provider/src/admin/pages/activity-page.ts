@@ -99,6 +99,7 @@ export function activityPage(ctx: PageContext, v: ActivityView): SafeHtml {
             { value: "", label: "Any" },
             { value: "present", label: "present" },
             { value: "cleanup", label: "cleanup" },
+            { value: "update", label: "update (acme-dns)" },
           ],
         })}${selectField({
           name: "outcome",
