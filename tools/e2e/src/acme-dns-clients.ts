@@ -35,7 +35,7 @@ export async function ensureAcmeSh(
   git: string,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
-): Promise<{ dir: string } | { problem: string }> {
+): Promise<{ dir: string } | { problem: string; unreachable?: boolean }> {
   const dir = acmeShDir(env);
   if (!existsSync(join(dir, "acme.sh"))) {
     log(`fetching acme.sh ${ACME_SH_VERSION} (${ACME_SH_COMMIT.slice(0, 12)}) into ${dir}`);
@@ -48,6 +48,7 @@ export async function ensureAcmeSh(
       const r = await run(argv, { allowFailure: true, timeoutMs: 120_000 });
       if (r.code !== 0) {
         return {
+          unreachable: true,
           problem:
             `could not fetch acme.sh (${r.stderr.trim().split("\n").at(-1) ?? `exit ${r.code}`}): ` +
             `clone ${ACME_SH_REPOSITORY} at ${ACME_SH_COMMIT} and set ${ACME_SH_DIR_VARIABLE} to it`,

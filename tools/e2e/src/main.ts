@@ -32,7 +32,7 @@ async function launch(options: Options): Promise<number> {
     // Fetched here, outside the namespace; the scenario itself reports a checkout it cannot use.
     const acmeSh = await ensureAcmeSh(tools.git, process.env, say);
     if ("dir" in acmeSh) process.env[ACME_SH_DIR_VARIABLE] = acmeSh.dir;
-    else say(`the acme-dns scenario will fail: ${acmeSh.problem}`);
+    else say(`the acme-dns scenario will be skipped: ${acmeSh.problem}`);
   }
   const providerCli = options.providerCli ?? DEFAULT_PROVIDER_CLI;
   if (!existsSync(providerCli)) {

@@ -11,7 +11,7 @@ import { killRunningCommands, run, stopAllDaemons } from "./exec.js";
 import { layoutFor } from "./layout.js";
 import type { Options } from "./options.js";
 import { providerGet } from "./provider.js";
-import { formatSeconds, type ScenarioOutcome, summaryLine, totalLine } from "./report.js";
+import { formatSeconds, type ScenarioOutcome, ScenarioSkipped, summaryLine, totalLine } from "./report.js";
 import { CHALLENGE_NAMES, type Harness, SCENARIOS } from "./scenarios.js";
 import { type Step, setUp } from "./setup.js";
 import { locateTools, type ToolPaths } from "./system-tools.js";
@@ -111,14 +111,16 @@ export async function runInside({ options, providerCli: cli, hookScript }: Insid
       log(`scenario ${id} ...`);
       const t0 = performance.now();
       let passed = true;
+      let skipped = false;
       let detail: string;
       try {
         detail = await body();
       } catch (err) {
-        passed = false;
+        skipped = err instanceof ScenarioSkipped;
+        passed = skipped;
         detail = err instanceof Error ? err.message : String(err);
       }
-      const outcome: ScenarioOutcome = { id, passed, durationMs: performance.now() - t0, detail };
+      const outcome: ScenarioOutcome = { id, passed, skipped, durationMs: performance.now() - t0, detail };
       outcomes.push(outcome);
       log(summaryLine(outcome));
       const more = outcome.detail.split("\n").slice(1).join("\n");
