@@ -38,6 +38,19 @@ interface Entry {
 
 export const PRINCIPAL_CACHE_TTL_MS = 60_000;
 
+/**
+ * Did the database answer at all? An error with a SQLSTATE came from the server (a NUL in a name
+ * is 22021: the client's input, answered as a 400 elsewhere), except the classes that mean the
+ * server cannot serve us now: connection exceptions (08), insufficient resources (53) and
+ * operator intervention such as a shutdown (57). Anything else (ECONNREFUSED, a pool timeout)
+ * never reached it.
+ */
+export function isUnreachable(err: unknown): boolean {
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return code.startsWith("08") || code.startsWith("53") || code.startsWith("57");
+}
+
 export function databaseUnavailable(cause: unknown): AppError {
   return new AppError(
     "database_unavailable",
@@ -94,6 +107,7 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
     try {
       found = await this.source.findWithGrants(username);
     } catch (err) {
+      if (!isUnreachable(err)) throw err;
       if (entry && this.now() - entry.loadedAt <= this.options.maxStaleMs) {
         this.options.onLookup?.("stale");
         return { ...entry.principal, stale: true };

@@ -3,7 +3,7 @@
  * answers from memory, what it must read again, and what it answers while the database is down.
  */
 import { describe, expect, it } from "vitest";
-import { PrincipalCache, type PrincipalSource } from "../../src/auth/principal-cache.js";
+import { isUnreachable, PrincipalCache, type PrincipalSource } from "../../src/auth/principal-cache.js";
 import type { ChangeSubscription } from "../../src/db/change-feed.js";
 import type { UserWithGrants } from "../../src/db/users-repo.js";
 import { AppError } from "../../src/errors.js";
@@ -109,5 +109,28 @@ describe("PrincipalCache", () => {
     expect((unknown as AppError).status).toBe(503);
     advance(2_000);
     await expect(cache.findWithGrants("alice")).rejects.toMatchObject({ code: "database_unavailable" });
+  });
+});
+
+describe("isUnreachable: an outage, or the database answering the client's own input", () => {
+  it.each([
+    [{ code: "ECONNREFUSED" }, true],
+    [new Error("Knex: Timeout acquiring a connection. The pool is probably full."), true],
+    [{ code: "57P01" }, true], // admin_shutdown
+    [{ code: "08006" }, true], // connection_failure
+    [{ code: "53300" }, true], // too_many_connections
+    [{ code: "22021" }, false], // a NUL in a name: the client's input
+    [{ code: "42P01" }, false], // undefined_table: a server that answered
+  ])("%o → %s", (err, unreachable) => {
+    expect(isUnreachable(err)).toBe(unreachable);
+  });
+
+  it("passes the database's answer to a client's bad input on, instead of calling it an outage", async () => {
+    const nul = Object.assign(new Error("invalid byte sequence for encoding UTF8: 0x00"), { code: "22021" });
+    const source: PrincipalSource = {
+      findWithGrants: () => Promise.reject(nul),
+    };
+    const cache = new PrincipalCache(source, { maxStaleMs: 600_000 });
+    await expect(cache.findWithGrants("a\u0000b")).rejects.toBe(nul);
   });
 });
