@@ -11,7 +11,6 @@ import { TokenService } from "./auth/tokens.js";
 import { UsedRefreshTokens } from "./auth/used-refresh-tokens.js";
 import type { ChallengeObserver } from "./challenge/challenge-event.js";
 import type { Database } from "./db/database.js";
-import type { UsersRepo } from "./db/users-repo.js";
 import type { PropagationWaiter } from "./dns/propagation/propagation-waiter.js";
 import type { RecordStore } from "./dns/record-store.js";
 import { AppError } from "./errors.js";

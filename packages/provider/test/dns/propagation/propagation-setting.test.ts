@@ -39,7 +39,7 @@ describe("APP_PROPAGATION_CHECK", () => {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    const problems = (error as ConfigError).problems.join("\n");
+    const problems = (error as ConfigError).message;
     expect(problems).toContain(
       'APP_PROPAGATION_CHECK: not a host[:port]: "ns1.example.com:99999", "bad host"',
     );
