@@ -1,16 +1,23 @@
-// Runs the PACKED charm's `dispatch` as Juju would, against the Juju and Pebble doubles, through
-// a unit's life: install -> config-changed -> pebble-ready -> database relation -> actions ->
-// other relations -> upgrade -> remove.
+// Runs the PACKED charm's `dispatch` as Juju would, against the Juju and Pebble doubles. Each
+// scenario starts from a declared state (test/starting-states.ts), runs one event (or one short
+// exchange of events) and checks the state that comes out; none depends on another's leftovers.
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { migrationFingerprint } from "../src/workload-sync.js";
 import { HOST_KEY_LINE } from "./doubles/workload.js";
-import { APP, baseState, packedCharm, Unit } from "./harness.js";
+import { APP, type Unit } from "./harness.js";
+import {
+  PG_SECRET_ID,
+  PG_USER,
+  REPO,
+  SECRET_KEY,
+  SSH_KEY,
+  type StartingOptions,
+  type StartingStateName,
+  startingState,
+} from "./starting-states.js";
 
-const SSH_KEY =
-  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAfakefakefake\n-----END OPENSSH PRIVATE KEY-----\n";
-const REPO = "git+ssh://git@git.example.test/srv/dns.git@main";
 const SERVICE = "httprequest-lego-provider";
 
 interface ServiceSpecView {
@@ -20,19 +27,50 @@ interface ServiceSpecView {
   "user-id"?: number;
 }
 
-describe("packed charm, one leader unit through its life", () => {
-  let unit: Unit;
-  const env = (): Record<string, string> =>
-    ((unit.pebble.plan().services?.[SERVICE] ?? {}) as ServiceSpecView).environment ?? {};
+const opened: Unit[] = [];
 
-  beforeAll(async () => {
-    unit = new Unit(await packedCharm(), baseState());
-  });
-  afterAll(async () => {
-    await unit?.close();
-  });
+async function given(name: StartingStateName, options?: StartingOptions): Promise<Unit> {
+  const unit = await startingState(name, options);
+  opened.push(unit);
+  return unit;
+}
 
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((unit) => unit.close()));
+});
+
+function env(unit: Unit): Record<string, string> {
+  return ((unit.pebble.plan().services?.[SERVICE] ?? {}) as ServiceSpecView).environment ?? {};
+}
+
+const INGRESS = {
+  id: "ingress:5",
+  endpoint: "ingress",
+  remoteApp: "traefik",
+  remoteUnits: { "traefik/0": {} },
+  remoteAppData: {
+    ingress: JSON.stringify({ url: "https://dns.example.test/dns-httprequest-lego-provider" }),
+  },
+};
+const INGRESS_HOOK = { JUJU_RELATION: "ingress", JUJU_RELATION_ID: "ingress:5", JUJU_REMOTE_APP: "traefik" };
+
+const LOGGING = {
+  id: "logging:8",
+  endpoint: "logging",
+  remoteApp: "loki",
+  remoteUnits: {
+    "loki/0": {
+      endpoint: JSON.stringify({
+        url: "http://loki-0.loki-endpoints.cos.svc.cluster.local:3100/loki/api/v1/push",
+      }),
+    },
+  },
+};
+const LOGGING_HOOK = { JUJU_RELATION: "logging", JUJU_RELATION_ID: "logging:8", JUJU_REMOTE_APP: "loki" };
+
+describe("packed charm, a leader before its config", () => {
   it("install without config: blocked naming everything missing, secret key generated once", async () => {
+    const unit = await given("fresh-leader");
     const run = await unit.dispatch("hooks/install");
     expect(run.exitCode, run.stderr).toBe(0);
     expect(unit.status()).toEqual({
@@ -47,8 +85,10 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("invalid config is blocked with the option named", async () => {
-    unit.juju.update((s) => {
-      s.config = { "git-repo": "ftp://nope", "log-level": "loud" };
+    const unit = await given("fresh-leader", {
+      juju: (s) => {
+        s.config = { "git-repo": "ftp://nope", "log-level": "loud" };
+      },
     });
     await unit.dispatch("hooks/config-changed");
     expect(unit.status()?.name).toBe("blocked");
@@ -56,8 +96,10 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("config-changed with an ssh repo but no key names git-ssh-key", async () => {
-    unit.juju.update((s) => {
-      s.config = { "git-repo": REPO };
+    const unit = await given("fresh-leader", {
+      juju: (s) => {
+        s.config = { "git-repo": REPO };
+      },
     });
     await unit.dispatch("hooks/config-changed");
     expect(unit.status()).toEqual({
@@ -65,12 +107,11 @@ describe("packed charm, one leader unit through its life", () => {
       message: "Missing config git-ssh-key, postgresql relation",
     });
   });
+});
 
+describe("packed charm, a leader without its database", () => {
   it("pebble-ready before the database: still blocked, the charm adds no layer", async () => {
-    unit.juju.update((s) => {
-      s.config = { "git-repo": REPO, "git-ssh-key": SSH_KEY };
-    });
-    await unit.pebble.start();
+    const unit = await given("blocked-no-database");
     const run = await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(unit.status()).toEqual({ name: "blocked", message: "Missing postgresql relation" });
@@ -79,13 +120,15 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("postgresql relation-created: the leader requests a database named after the app", async () => {
-    unit.juju.update((s) => {
-      s.relations.push({
-        id: "postgresql:3",
-        endpoint: "postgresql",
-        remoteApp: "postgresql-k8s",
-        remoteUnits: { "postgresql-k8s/0": {} },
-      });
+    const unit = await given("blocked-no-database", {
+      juju: (s) => {
+        s.relations.push({
+          id: "postgresql:3",
+          endpoint: "postgresql",
+          remoteApp: "postgresql-k8s",
+          remoteUnits: { "postgresql-k8s/0": {} },
+        });
+      },
     });
     await unit.dispatch("hooks/postgresql-relation-created", {
       JUJU_RELATION: "postgresql",
@@ -102,18 +145,11 @@ describe("packed charm, one leader unit through its life", () => {
       message: "Waiting for database credentials from postgresql",
     });
   });
+});
 
+describe("packed charm, a leader whose database credentials arrive", () => {
   it("credentials in a Juju secret: files pushed, migrated, layer added, service active", async () => {
-    unit.juju.update((s) => {
-      const rel = s.relations.find((r) => r.endpoint === "postgresql");
-      if (rel)
-        rel.remoteAppData = {
-          endpoints: "pg-0.pg-endpoints:5432",
-          database: APP,
-          "secret-user": "secret:pguser1",
-        };
-      s.secrets = { "secret:pguser1": { content: { username: "relation_id_3", password: "p@ss/w:rd" } } };
-    });
+    const unit = await given("unmigrated-leader");
     const run = await unit.dispatch("hooks/postgresql-relation-changed", {
       JUJU_RELATION: "postgresql",
       JUJU_RELATION_ID: "postgresql:3",
@@ -127,9 +163,9 @@ describe("packed charm, one leader unit through its life", () => {
       /^Trusting scanned host key of git\.example\.test:22 \(ED25519 SHA256:[A-Za-z0-9+/]{43}\); pin it with git-known-hosts$/,
     );
 
-    const e = env();
+    const e = env(unit);
     expect(e.POSTGRESQL_DB_CONNECT_STRING).toBe(
-      `postgresql://relation_id_3:p%40ss%2Fw%3Ard@pg-0.pg-endpoints:5432/${APP}`,
+      `postgresql://${PG_USER}:p%40ss%2Fw%3Ard@pg-0.pg-endpoints:5432/${APP}`,
     );
     expect(e.APP_SECRET_KEY).toBe(unit.juju.relation("secret-storage")?.localApp?.app_secret_key);
     expect(e).toMatchObject({
@@ -190,8 +226,11 @@ describe("packed charm, one leader unit through its life", () => {
     expect(state.openedPorts).toEqual(["8080/tcp"]);
     expect(state.applicationVersion).toBe("1.0.0");
   });
+});
 
+describe("packed charm, a migrated leader", () => {
   it("a later event with nothing new changes nothing: no layer, restart, migration or keyscan", async () => {
+    const unit = await given("migrated-leader");
     const before = {
       adds: unit.pebble.layerAdds,
       execs: unit.pebble.execs.length,
@@ -207,6 +246,7 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("the service stopped behind the charm's back is started again", async () => {
+    const unit = await given("migrated-leader");
     const svc = unit.pebble.services.get(SERVICE);
     if (svc) svc.current = "inactive";
     await unit.dispatch("hooks/update-status");
@@ -214,6 +254,7 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("readyz down (app-pebble-check-failed): blocked with Pebble's reason; check-recovered: active again", async () => {
+    const unit = await given("migrated-leader");
     const body = '{"status":"unavailable","checks":{"database":"ok","git":"unreachable"}}';
     unit.pebble.failingChecks.set("readyz", `non-2xx status code 503; ${body}`);
     const check = { JUJU_WORKLOAD_NAME: "app", JUJU_PEBBLE_CHECK_NAME: "readyz" };
@@ -232,6 +273,7 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("create-user returns a generated password, as the Django charm did", async () => {
+    const unit = await given("migrated-leader");
     const r = await unit.action("create-user", { username: "certbot" });
     expect(r.failed).toBeUndefined();
     const password = unit.provider.users.get("certbot")?.password;
@@ -246,6 +288,7 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("create-superuser returns a password and passes the e-mail", async () => {
+    const unit = await given("migrated-leader");
     const r = await unit.action("create-superuser", { username: "admin", email: "admin@example.test" });
     expect(r.failed).toBeUndefined();
     expect(r.results.password).toBe(unit.provider.users.get("admin")?.password);
@@ -253,6 +296,7 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("allow-domains / revoke-domains / list-domains return the CLI output as result", async () => {
+    const unit = await given("migrated-leader", { users: { admin: { staff: true }, certbot: {} } });
     const allow = await unit.action("allow-domains", {
       username: "certbot",
       domains: "example.test,www.example.test",
@@ -271,8 +315,7 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("deactivate-user / activate-user / delete-user run the CLI in the workload and say what changed", async () => {
-    await unit.action("create-user", { username: "leaver" });
-    await unit.action("allow-domains", { username: "leaver", domains: "leaver.example.test" });
+    const unit = await given("migrated-leader", { users: { leaver: { domains: ["leaver.example.test"] } } });
 
     const off = await unit.action("deactivate-user", { username: "leaver" });
     expect(off.failed).toBeUndefined();
@@ -315,12 +358,14 @@ describe("packed charm, one leader unit through its life", () => {
       'Invalid username "-rf": use letters, digits and @ . + - _ (150 at most).',
     ],
   ])("%s %j fails with a message an operator can act on", async (name, params, message) => {
+    const unit = await given("migrated-leader");
     const r = await unit.action(name, params);
     expect(r.exitCode).toBe(0);
     expect(r.failed).toBe(message);
   });
 
   it("actions fail with a message an operator can act on", async () => {
+    const unit = await given("migrated-leader", { users: { certbot: { domains: ["example.test"] } } });
     const none = await unit.action("allow-domains", { username: "certbot" });
     expect(none.failed).toBe("At least one of 'domains' or 'subdomains' must be provided.");
     const unknown = await unit.action("allow-domains", { username: "nobody", domains: "example.test" });
@@ -333,48 +378,40 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("rotate-secret-key: new key in the peer relation, the service restarted with it", async () => {
-    const oldKey = env().APP_SECRET_KEY;
+    const unit = await given("migrated-leader");
+    const oldKey = env(unit).APP_SECRET_KEY;
+    expect(oldKey).toBe(SECRET_KEY);
     const starts = unit.pebble.services.get(SERVICE)?.starts ?? 0;
     const r = await unit.action("rotate-secret-key", {});
     expect(r).toMatchObject({ results: { status: "success" } });
     const newKey = unit.juju.relation("secret-storage")?.localApp?.app_secret_key;
     expect(newKey).not.toBe(oldKey);
-    expect(env().APP_SECRET_KEY).toBe(newKey);
+    expect(env(unit).APP_SECRET_KEY).toBe(newKey);
     expect(unit.pebble.services.get(SERVICE)?.starts).toBe(starts + 1);
   });
 
   it("secret-changed (database password rotated): new connect string, migrated again, restarted", async () => {
+    const unit = await given("migrated-leader");
     const migrations = unit.provider.migrations;
     const starts = unit.pebble.services.get(SERVICE)?.starts ?? 0;
     unit.juju.update((s) => {
-      s.secrets = { "secret:pguser1": { content: { username: "relation_id_3", password: "rotated" } } };
+      s.secrets = { [PG_SECRET_ID]: { content: { username: PG_USER, password: "rotated" } } };
     });
-    const run = await unit.dispatch("hooks/secret-changed", { JUJU_SECRET_ID: "secret:pguser1" });
+    const run = await unit.dispatch("hooks/secret-changed", { JUJU_SECRET_ID: PG_SECRET_ID });
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(env().POSTGRESQL_DB_CONNECT_STRING).toBe(
-      `postgresql://relation_id_3:rotated@pg-0.pg-endpoints:5432/${APP}`,
+    expect(env(unit).POSTGRESQL_DB_CONNECT_STRING).toBe(
+      `postgresql://${PG_USER}:rotated@pg-0.pg-endpoints:5432/${APP}`,
     );
     expect(unit.provider.migrations).toBe(migrations + 1);
     expect(unit.pebble.services.get(SERVICE)?.starts).toBe(starts + 1);
   });
 
   it("ingress: publishes name/model/port JSON-encoded and uses the URL as APP_BASE_URL", async () => {
+    const unit = await given("migrated-leader");
     unit.juju.update((s) => {
-      s.relations.push({
-        id: "ingress:5",
-        endpoint: "ingress",
-        remoteApp: "traefik",
-        remoteUnits: { "traefik/0": {} },
-        remoteAppData: {
-          ingress: JSON.stringify({ url: "https://dns.example.test/dns-httprequest-lego-provider" }),
-        },
-      });
+      s.relations.push(structuredClone(INGRESS));
     });
-    await unit.dispatch("hooks/ingress-relation-changed", {
-      JUJU_RELATION: "ingress",
-      JUJU_RELATION_ID: "ingress:5",
-      JUJU_REMOTE_APP: "traefik",
-    });
+    await unit.dispatch("hooks/ingress-relation-changed", INGRESS_HOOK);
     const rel = unit.juju.relation("ingress");
     expect(rel?.localApp).toMatchObject({
       name: `"${APP}"`,
@@ -386,22 +423,22 @@ describe("packed charm, one leader unit through its life", () => {
       host: `"${APP}-0.${APP}-endpoints.dns.svc.cluster.local"`,
       ip: '"192.0.2.10"',
     });
-    expect(env().APP_BASE_URL).toBe("https://dns.example.test/dns-httprequest-lego-provider");
+    expect(env(unit).APP_BASE_URL).toBe("https://dns.example.test/dns-httprequest-lego-provider");
   });
 
   it("ingress relation-broken: APP_BASE_URL goes away", async () => {
-    await unit.dispatch("hooks/ingress-relation-broken", {
-      JUJU_RELATION: "ingress",
-      JUJU_RELATION_ID: "ingress:5",
-      JUJU_REMOTE_APP: "traefik",
+    const unit = await given("migrated-leader", {
+      juju: (s) => {
+        s.relations.push(structuredClone(INGRESS));
+      },
     });
-    expect(env().APP_BASE_URL).toBeUndefined();
-    unit.juju.update((s) => {
-      s.relations = s.relations.filter((r) => r.endpoint !== "ingress");
-    });
+    expect(env(unit).APP_BASE_URL).toBe("https://dns.example.test/dns-httprequest-lego-provider");
+    await unit.dispatch("hooks/ingress-relation-broken", INGRESS_HOOK);
+    expect(env(unit).APP_BASE_URL).toBeUndefined();
   });
 
   it("metrics-endpoint, grafana-dashboard and logging publish their data; Loki becomes a log target", async () => {
+    const unit = await given("migrated-leader");
     unit.juju.update((s) => {
       s.relations.push(
         {
@@ -416,25 +453,10 @@ describe("packed charm, one leader unit through its life", () => {
           remoteApp: "grafana",
           remoteUnits: { "grafana/0": {} },
         },
-        {
-          id: "logging:8",
-          endpoint: "logging",
-          remoteApp: "loki",
-          remoteUnits: {
-            "loki/0": {
-              endpoint: JSON.stringify({
-                url: "http://loki-0.loki-endpoints.cos.svc.cluster.local:3100/loki/api/v1/push",
-              }),
-            },
-          },
-        },
+        structuredClone(LOGGING),
       );
     });
-    const run = await unit.dispatch("hooks/logging-relation-changed", {
-      JUJU_RELATION: "logging",
-      JUJU_RELATION_ID: "logging:8",
-      JUJU_REMOTE_APP: "loki",
-    });
+    const run = await unit.dispatch("hooks/logging-relation-changed", LOGGING_HOOK);
     expect(run.exitCode, run.stderr).toBe(0);
     const jobs = JSON.parse(
       unit.juju.relation("metrics-endpoint")?.localApp?.scrape_jobs ?? "[]",
@@ -474,16 +496,20 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("logging relation-broken switches the stale log target off", async () => {
-    await unit.dispatch("hooks/logging-relation-broken", {
-      JUJU_RELATION: "logging",
-      JUJU_RELATION_ID: "logging:8",
-      JUJU_REMOTE_APP: "loki",
+    const unit = await given("migrated-leader", {
+      juju: (s) => {
+        s.relations.push(structuredClone(LOGGING));
+      },
     });
-    const targets = (unit.pebble.plan()["log-targets"] ?? {}) as Record<string, { services: string[] }>;
-    expect(targets["loki-loki-0"]?.services).toEqual(["-all"]);
+    const logTargets = (): Record<string, { services: string[] }> =>
+      (unit.pebble.plan()["log-targets"] ?? {}) as Record<string, { services: string[] }>;
+    expect(logTargets()["loki-loki-0"]?.services).toEqual(["all"]);
+    await unit.dispatch("hooks/logging-relation-broken", LOGGING_HOOK);
+    expect(logTargets()["loki-loki-0"]?.services).toEqual(["-all"]);
   });
 
   it("upgrade-charm with a new workload version migrates once more", async () => {
+    const unit = await given("migrated-leader");
     const root = unit.pebble.hostPath("/app/package.json");
     execFileSync("sed", ["-i", "s/1.0.0/1.1.0/", root]);
     const migrations = unit.provider.migrations;
@@ -496,6 +522,7 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("Pebble gone (container restarting): waiting, and converges again on pebble-ready", async () => {
+    const unit = await given("migrated-leader");
     await unit.pebble.stop();
     const run = await unit.dispatch("hooks/update-status");
     expect(run.exitCode, run.stderr).toBe(0);
@@ -513,7 +540,8 @@ describe("packed charm, one leader unit through its life", () => {
     expect(ready.exitCode, ready.stderr).toBe(0);
     expect(unit.status()?.name).toBe("active");
     expect(unit.pebble.services.get(SERVICE)?.current).toBe("active");
-    expect(env().POSTGRESQL_DB_CONNECT_STRING).toContain("rotated@");
+    // The connect string comes back from the Juju secret, not from the lost container.
+    expect(env(unit).POSTGRESQL_DB_CONNECT_STRING).toContain(`${PG_USER}:p%40ss%2Fw%3Ard@`);
     expect(
       readFileSync(unit.pebble.hostPath("/var/lib/httprequest-lego-provider/charm-ssh/git_key"), "utf8"),
     ).toBe(SSH_KEY);
@@ -521,6 +549,7 @@ describe("packed charm, one leader unit through its life", () => {
   });
 
   it("remove: reports and leaves the workload alone", async () => {
+    const unit = await given("migrated-leader");
     const adds = unit.pebble.layerAdds;
     const run = await unit.dispatch("hooks/remove");
     expect(run.exitCode, run.stderr).toBe(0);
@@ -530,50 +559,17 @@ describe("packed charm, one leader unit through its life", () => {
 });
 
 describe("packed charm, a second (non-leader) unit", () => {
-  let unit: Unit;
-  beforeAll(async () => {
-    unit = new Unit(
-      await packedCharm(),
-      baseState({
-        unit: `${APP}/1`,
-        leader: false,
-        config: { "git-repo": "https://git.example.test/dns.git", "log-level": "debug" },
-        relations: [
-          {
-            id: "secret-storage:0",
-            endpoint: "secret-storage",
-            remoteApp: APP,
-            peer: true,
-            remoteUnits: { [`${APP}/0`]: {} },
-            localApp: {},
-          },
-          {
-            id: "postgresql:3",
-            endpoint: "postgresql",
-            remoteApp: "postgresql-k8s",
-            remoteUnits: { "postgresql-k8s/0": {} },
-            remoteAppData: { endpoints: "pg:5432", username: "u", password: "p", database: APP },
-          },
-        ],
-      }),
-      `${APP}/1`,
-    );
-    await unit.pebble.start();
-  });
-  afterAll(async () => {
-    await unit?.close();
-  });
-
-  it("waits for the leader's secret key, then migrates itself and starts, never writing app data", async () => {
+  it("waits for the leader's secret key", async () => {
+    const unit = await given("fresh-non-leader");
     await unit.dispatch("hooks/app-pebble-ready", { JUJU_WORKLOAD_NAME: "app" });
     expect(unit.status()).toEqual({
       name: "waiting",
       message: "Waiting for the leader to generate the secret key",
     });
-    unit.juju.update((s) => {
-      const peer = s.relations.find((r) => r.endpoint === "secret-storage");
-      if (peer) peer.localApp = { app_secret_key: "k".repeat(86) };
-    });
+  });
+
+  it("once the key is there, migrates itself and starts, never writing app data", async () => {
+    const unit = await given("unmigrated-non-leader");
     const run = await unit.dispatch("hooks/secret-storage-relation-changed", {
       JUJU_RELATION: "secret-storage",
       JUJU_RELATION_ID: "secret-storage:0",
@@ -582,31 +578,34 @@ describe("packed charm, a second (non-leader) unit", () => {
     expect(unit.status()).toEqual({ name: "active", message: "" });
     expect(unit.provider.migrations).toBe(1);
     expect(unit.juju.relation("secret-storage")?.localUnit?.["migrated-fingerprint"]).toBe(
-      migrationFingerprint("k".repeat(86), `postgresql://u:p@pg:5432/${APP}`, "1.0.0"),
+      migrationFingerprint(SECRET_KEY, `postgresql://u:p@pg:5432/${APP}`, "1.0.0"),
     );
     expect(unit.juju.read().relationSets?.some((s) => s.app)).toBeFalsy();
     expect(unit.juju.read().status?.app).toBeUndefined();
   });
 
   it("rotate-secret-key on a non-leader fails like the 12-factor charm", async () => {
+    const unit = await given("migrated-non-leader");
     const r = await unit.action("rotate-secret-key", {});
     expect(r.failed).toBe("only leader unit can rotate secret key");
   });
 
   it("a later event: no second migration; https repo without SSH files, plaintext credentials, debug level", async () => {
+    const unit = await given("migrated-non-leader");
     const run = await unit.dispatch("hooks/update-status");
     expect(run.exitCode, run.stderr).toBe(0);
     expect(unit.status()).toEqual({ name: "active", message: "" });
     expect(unit.provider.migrations).toBe(1);
-    const env = (unit.pebble.plan().services?.[SERVICE] as ServiceSpecView | undefined)?.environment ?? {};
-    expect(env).toMatchObject({ APP_GIT_REPO: "https://git.example.test/dns.git", APP_LOG_LEVEL: "debug" });
-    expect(env.POSTGRESQL_DB_CONNECT_STRING).toBe(`postgresql://u:p@pg:5432/${APP}`);
-    expect(env.APP_GIT_SSH_KEY_FILE).toBeUndefined();
+    const e = env(unit);
+    expect(e).toMatchObject({ APP_GIT_REPO: "https://git.example.test/dns.git", APP_LOG_LEVEL: "debug" });
+    expect(e.POSTGRESQL_DB_CONNECT_STRING).toBe(`postgresql://u:p@pg:5432/${APP}`);
+    expect(e.APP_GIT_SSH_KEY_FILE).toBeUndefined();
     expect(unit.pebble.execs.filter((x) => x.command[0] === "ssh-keyscan")).toEqual([]);
     expect(unit.juju.read().relationSets?.some((x) => x.app)).toBeFalsy();
   });
 
   it("a database secret not granted yet is waiting, not a hook error", async () => {
+    const unit = await given("migrated-non-leader");
     unit.juju.update((s) => {
       const pg = s.relations.find((r) => r.endpoint === "postgresql");
       if (pg) pg.remoteAppData = { endpoints: "pg:5432", database: APP, "secret-user": "secret:notyet" };
@@ -627,6 +626,7 @@ describe("packed charm, a second (non-leader) unit", () => {
   });
 
   it("an unexpected hook-tool failure fails the hook (Juju retries it) and is logged", async () => {
+    const unit = await given("migrated-non-leader");
     unit.juju.update((s) => {
       // The unit list names an application the relation does not know: relation-get fails.
       s.relations.push({
