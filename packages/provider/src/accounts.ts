@@ -54,7 +54,10 @@ export class Accounts {
 
   async requireUser(username: string, trx: Knex = this.knex): Promise<UserRow> {
     const user = await this.users.findByUsername(username, trx);
-    if (!user) throw new AppError("not_found", `User "${username}" does not exist`);
+    if (!user)
+      throw new AppError("not_found", `User "${username}" does not exist`, {
+        details: { field: "username" },
+      });
     return user;
   }
 
@@ -81,7 +84,10 @@ export class Accounts {
           },
           trx,
         );
-        if (!user) throw new AppError("conflict", `User "${username}" was deleted meanwhile`);
+        if (!user)
+          throw new AppError("conflict", `User "${username}" was deleted meanwhile`, {
+            details: { field: "username" },
+          });
         return { user, created: false, password, generated };
       }
       const user = await this.users.create(
@@ -101,7 +107,9 @@ export class Accounts {
   private validate(req: GrantRequest): { domain: string; level: AccessLevel }[] {
     const items = requested(req);
     if (items.length === 0)
-      throw new AppError("bad_request", "Give at least one of --domains or --subdomains");
+      throw new AppError("bad_request", "Give at least one of --domains or --subdomains", {
+        details: { field: "domains" },
+      });
     const failures: string[] = [];
     const valid: { domain: string; level: AccessLevel }[] = [];
     for (const { raw, level } of items) {
@@ -113,7 +121,9 @@ export class Accounts {
       }
     }
     if (failures.length > 0)
-      throw new AppError("bad_request", `Nothing was changed:\n${failures.join("\n")}`);
+      throw new AppError("bad_request", `Nothing was changed:\n${failures.join("\n")}`, {
+        details: { field: "domains" },
+      });
     return valid;
   }
 
@@ -146,7 +156,9 @@ export class Accounts {
       }
       // Throwing rolls the transaction back: a batch with any failure changes nothing.
       if (failures.length > 0)
-        throw new AppError("not_found", `Nothing was revoked:\n${failures.join("\n")}`);
+        throw new AppError("not_found", `Nothing was revoked:\n${failures.join("\n")}`, {
+          details: { field: "domains" },
+        });
       return { revoked: items.length };
     });
   }

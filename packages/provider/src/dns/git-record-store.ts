@@ -11,32 +11,24 @@
  * fetch before it is answered, so a stale clone never produces a wrong "already done".
  */
 import { createHash } from "node:crypto";
-import { access, mkdir, readFile, rename, rm } from "node:fs/promises";
+import { access, mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { DnsBackendError, ZoneNotConfiguredError } from "../errors.js";
-import { classifyGitFailure, type GitFailure, isLostRace } from "./git-failure.js";
+import { GitCommandPush } from "./git-command-push.js";
+import { classifyGitFailure, type GitFailure } from "./git-failure.js";
 import { remoteSideEnvironment } from "./git-hardening.js";
 import { type GitRemote, parseGitRemote } from "./git-remote.js";
 import { GitCommandError, GitRunner, gitEnvironment } from "./git-runner.js";
 import { prepareSsh, type SshSecrets, type SshSetup } from "./git-ssh.js";
 import { type GitStoreMetrics, gitStoreMetrics } from "./git-store-metrics.js";
-import {
-  commitBody,
-  type GitObject,
-  gitObject,
-  parseTree,
-  replaceBlobs,
-  serializeTree,
-  type TreeEntry,
-} from "./git-wire/git-objects.js";
-import { buildPackFile } from "./git-wire/pack-file.js";
-import { pushWithReceivePack, type ReceivePackCommand, receivePackCommand } from "./git-wire/receive-pack.js";
-import { parsePushPorcelain } from "./push-result.js";
+import { receivePackCommand } from "./git-wire/receive-pack.js";
+import { AUTHOR_EMAIL, PhaseClock, type PushContext, type PushPath, type ZoneWrite } from "./push-path.js";
+import { ReceivePackPush } from "./receive-pack-push.js";
 import type { RecordStore, StoreHealth, StoreResult } from "./record-store.js";
 import { redactCredentials } from "./redact-credentials.js";
-import { NotRegularFileError, readRegularFile, writeRegularFile } from "./regular-file.js";
+import { NotRegularFileError } from "./regular-file.js";
 import type { RemoteLock } from "./remote-lock.js";
 import {
   editZone,
@@ -87,43 +79,11 @@ interface PendingChange {
   settled: boolean;
 }
 
-type PushOutcome = { ok: true } | { ok: false; failure: GitFailure };
-
-/** The remote tip our next commit builds on, kept in memory between fetches (direct pushes). */
-interface Base {
-  readonly commit: string;
-  readonly tree: readonly TreeEntry[];
-}
-
-interface ZoneWrite {
-  readonly fileName: string;
-  readonly text: string;
-}
-
 type ChangeOutcome = { kind: "changed" } | { kind: "noop" } | { kind: "error"; error: Error };
 
-/**
- * Zone files are read and written as latin1, one char per byte, so bytes that are not valid
- * UTF-8 (an old comment, say) are written back exactly as they were.
- */
-const ZONE_FILE_ENCODING = "latin1";
-const AUTHOR_EMAIL = "httprequest-lego-provider@localhost";
 const HEALTH_FRESH_MS = 60_000;
 const HEALTH_RETRY_MS = 5_000;
 const MAINTENANCE_EVERY = 500;
-const PUSH_TIMEOUT_MS = 60_000;
-
-class PhaseClock {
-  readonly ms = { lock: 0, fetch: 0, edit: 0, commit: 0, push: 0 };
-  async time<T>(phase: keyof PhaseClock["ms"], fn: () => Promise<T>): Promise<T> {
-    const start = performance.now();
-    try {
-      return await fn();
-    } finally {
-      this.ms[phase] += performance.now() - start;
-    }
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -144,19 +104,13 @@ export class GitRecordStore implements RecordStore {
   private ssh: SshSetup | undefined;
   private branch: string | undefined;
   /**
-   * file:// and ssh remotes in SHA-1 format are pushed by speaking to receive-pack directly
-   * with objects built in process; anything else goes through `git commit` and `git push`.
+   * How batches reach the remote, chosen when the clone is opened: file:// and ssh remotes in
+   * SHA-1 format are pushed by speaking to receive-pack directly with objects built in process;
+   * anything else goes through `git commit` and `git push`.
    */
-  private receivePack: ReceivePackCommand | undefined;
-  /** The direct push's environment: ours minus the config meant for our own git (see there). */
-  private receivePackEnv: Record<string, string> = {};
-  private base: Base | undefined;
-  /**
-   * Zone files as of `base`, on the direct path, where pushed edits are never written to the
-   * clone's working tree: reading and rewriting every touched file per batch cost more than the
-   * push once zones hold thousands of records. Emptied whenever the clone is reset.
-   */
-  private readonly zoneTexts = new Map<string, string>();
+  private pushPath: PushPath | undefined;
+  /** What the push paths use of this store. */
+  private readonly pushContext: PushContext;
   /**
    * Zone files of the tree our next commit builds on, from its entries and their modes, not from
    * the working tree, so that only regular files are ever zones. Our own commits only change
@@ -185,6 +139,14 @@ export class GitRecordStore implements RecordStore {
       .digest("hex")
       .slice(0, 16);
     this.cloneDir = join(options.dataDir, "git", id);
+    this.pushContext = {
+      cloneDir: this.cloneDir,
+      authorName: this.remote.authorName,
+      git: () => this.requireGit(),
+      branch: () => this.branch as string,
+      observePush: (outcome, ms) => this.observePush(outcome, ms),
+      redact: (text) => this.redact(text),
+    };
   }
 
   present(fqdn: string, value: string): Promise<StoreResult> {
@@ -199,7 +161,7 @@ export class GitRecordStore implements RecordStore {
   async zoneOf(fqdn: string): Promise<{ zone: string; text: string } | undefined> {
     const match = findZone(fqdn, this.zoneFiles.zones);
     if (match === undefined || this.zoneFiles.unusable.has(match.fileName)) return undefined;
-    return { zone: match.zone, text: await this.readZoneFile(match.fileName) };
+    return { zone: match.zone, text: await this.requirePushPath().readZoneFile(match.fileName) };
   }
 
   async replace(fqdn: string, value: string, remove: readonly string[]): Promise<StoreResult> {
@@ -369,10 +331,8 @@ export class GitRecordStore implements RecordStore {
       const message = commitMessage(
         [...outcomes].filter(([, o]) => o.kind === "changed").map(([p]) => p.change),
       );
-      const landing =
-        this.receivePack === undefined
-          ? await this.commitAndPushWithGit(writes, message, clock)
-          : await this.commitAndPushDirect(this.receivePack, writes, message, clock);
+      const pushPath = this.requirePushPath();
+      const landing = await pushPath.commitAndPush(writes, message, clock);
       const commit = landing.commit;
       let pushed = landing.pushed;
       if (!pushed.ok && pushed.failure.kind !== "rejected" && (await this.remoteTipIs(commit))) {
@@ -380,10 +340,7 @@ export class GitRecordStore implements RecordStore {
         pushed = { ok: true };
       }
       if (pushed.ok) {
-        if (landing.base !== undefined) {
-          this.base = landing.base;
-          for (const w of writes) this.zoneTexts.set(w.fileName, w.text);
-        }
+        pushPath.landed(commit, writes);
         this.batchesSinceMaintenance += 1;
         for (const [p, o] of outcomes) {
           if (o.kind !== "error") settle(p, { commit: o.kind === "changed" ? commit : undefined });
@@ -406,12 +363,13 @@ export class GitRecordStore implements RecordStore {
     }
   }
 
-  /** Edits the working tree; returns each change's outcome and the files that now differ. */
+  /** Edits the zone files; returns each change's outcome and the files that now differ. */
   private async applyChanges(
     pending: PendingChange[],
   ): Promise<{ outcomes: Map<PendingChange, ChangeOutcome>; writes: ZoneWrite[] }> {
     const outcomes = new Map<PendingChange, ChangeOutcome>();
     const { zones, unusable } = this.zoneFiles;
+    const pushPath = this.requirePushPath();
     const byFile = new Map<string, { zone: string; items: PendingChange[] }>();
     for (const p of pending) {
       const match = findZone(p.change.fqdn, zones);
@@ -431,7 +389,7 @@ export class GitRecordStore implements RecordStore {
       groups.map(([fileName]) => {
         const reason = unusable.get(fileName);
         return reason === undefined
-          ? this.readZoneFile(fileName)
+          ? pushPath.readZoneFile(fileName)
           : Promise.reject(new NotRegularFileError(reason));
       }),
     );
@@ -473,48 +431,30 @@ export class GitRecordStore implements RecordStore {
       }
       writes.push({ fileName, text });
     }
-    // The direct path keeps zone texts in memory (see zoneTexts); git commit needs the files.
-    const written =
-      this.receivePack === undefined ? await this.writeZoneFiles(writes, byFile, outcomes) : writes;
+    const written = await this.stageZoneFiles(pushPath, writes, byFile, outcomes);
     // Keep arrival order so the commit message lists changes as they came.
     const ordered = new Map<PendingChange, ChangeOutcome>();
     for (const p of pending) ordered.set(p, outcomes.get(p) as ChangeOutcome);
     return { outcomes: ordered, writes: written };
   }
 
-  /** Writes the edited files for `git commit`; a file that cannot be written fails its own changes. */
-  private async writeZoneFiles(
+  /** Hands the edited files to the push path; a file it cannot take fails its own changes. */
+  private async stageZoneFiles(
+    pushPath: PushPath,
     writes: readonly ZoneWrite[],
     byFile: ReadonlyMap<string, { items: PendingChange[] }>,
     outcomes: Map<PendingChange, ChangeOutcome>,
   ): Promise<ZoneWrite[]> {
-    const results = await Promise.allSettled(
-      writes.map((w) => writeRegularFile(join(this.cloneDir, w.fileName), w.text, ZONE_FILE_ENCODING)),
-    );
-    const written: ZoneWrite[] = [];
-    for (const [i, w] of writes.entries()) {
-      const r = results[i] as PromiseSettledResult<void>;
-      if (r.status === "fulfilled") {
-        written.push(w);
-        continue;
-      }
+    const { staged, failed } = await pushPath.stage(writes);
+    for (const { fileName, reason } of failed) {
       // The file may be half written: the next batch starts from a clean checkout.
       this.stale = true;
-      const error = this.zoneFileError(w.fileName, r.reason);
-      for (const p of byFile.get(w.fileName)?.items ?? []) {
+      const error = this.zoneFileError(fileName, reason);
+      for (const p of byFile.get(fileName)?.items ?? []) {
         if (outcomes.get(p)?.kind !== "error") outcomes.set(p, { kind: "error", error });
       }
     }
-    return written;
-  }
-
-  /** A zone file as of `base`: from memory on the direct path when known, else from the clone. */
-  private async readZoneFile(fileName: string): Promise<string> {
-    const cached = this.zoneTexts.get(fileName);
-    if (cached !== undefined) return cached;
-    const text = await readRegularFile(join(this.cloneDir, fileName), ZONE_FILE_ENCODING);
-    if (this.receivePack !== undefined) this.zoneTexts.set(fileName, text);
-    return text;
+    return staged;
   }
 
   /** A failure of one zone file: named, with what is wrong, and for its own changes only. */
@@ -529,131 +469,10 @@ export class GitRecordStore implements RecordStore {
     );
   }
 
-  /** The portable path: `git commit` of the edited files, then `git push`. */
-  private async commitAndPushWithGit(
-    writes: readonly ZoneWrite[],
-    message: string,
-    clock: PhaseClock,
-  ): Promise<{ commit: string; pushed: PushOutcome; base: undefined }> {
-    const git = this.requireGit();
-    const files = writes.map((w) => w.fileName);
-    await clock.time("commit", () => git.run(["commit", "--no-verify", "-m", message, "--", ...files]));
-    const commit = await this.headCommit();
-    const pushed = await clock.time("push", () => this.push());
-    return { commit, pushed, base: undefined };
-  }
-
-  /**
-   * The fast path: blob, tree and commit built in memory on top of the last known remote tip,
-   * sent straight to the remote's receive-pack. The local clone's refs are not moved: the next
-   * fetch brings them (and the objects) up to the remote, and `base` is the truth until then.
-   */
-  private async commitAndPushDirect(
-    command: ReceivePackCommand,
-    writes: readonly ZoneWrite[],
-    message: string,
-    clock: PhaseClock,
-  ): Promise<{ commit: string; pushed: PushOutcome; base: Base }> {
-    const base = this.base;
-    if (base === undefined)
-      throw new DnsBackendError("The DNS repository is not open", { unavailable: true });
-    const start = performance.now();
-    const objects: GitObject[] = [];
-    const blobs = new Map<string, string>();
-    for (const w of writes) {
-      const blob = gitObject("blob", Buffer.from(w.text, ZONE_FILE_ENCODING));
-      objects.push(blob);
-      // Tree entry names are kept as latin1 bytes; file names here are UTF-8 text.
-      blobs.set(Buffer.from(w.fileName, "utf8").toString("latin1"), blob.id);
-    }
-    const tree = replaceBlobs(base.tree, blobs);
-    const treeObject = gitObject("tree", serializeTree(tree));
-    const who = { name: this.remote.authorName, email: AUTHOR_EMAIL, when: new Date() };
-    const commit = gitObject(
-      "commit",
-      commitBody({ tree: treeObject.id, parents: [base.commit], author: who, committer: who, message }),
-    );
-    objects.push(treeObject, commit);
-    clock.ms.commit += performance.now() - start;
-
-    const ref = `refs/heads/${this.branch}`;
-    const pushStart = performance.now();
-    const result = await pushWithReceivePack({
-      command,
-      env: this.receivePackEnv,
-      ref,
-      oldId: base.commit,
-      newId: commit.id,
-      pack: () => buildPackFile(objects),
-      timeoutMs: PUSH_TIMEOUT_MS,
-    });
-    const ms = performance.now() - pushStart;
-    clock.ms.push += ms;
-    let pushed: PushOutcome;
-    switch (result.status) {
-      case "updated":
-        this.observePush("ok", ms);
-        pushed = { ok: true };
-        break;
-      case "stale":
-        this.observePush("rejected", ms);
-        pushed = { ok: false, failure: { kind: "rejected", summary: "[rejected] (fetch first)" } };
-        break;
-      case "refused": {
-        this.observePush("rejected", ms);
-        const race = isLostRace(result.reason);
-        const said = hookMessage(this.redact(result.output));
-        const summary = race
-          ? `[remote rejected] (${result.reason})`
-          : `the server refused the push: ${result.reason}${said === undefined ? "" : ` (${said})`}`;
-        pushed = { ok: false, failure: { kind: race ? "rejected" : "other", summary } };
-        break;
-      }
-      case "failed":
-        this.observePush("error", ms);
-        pushed = { ok: false, failure: classifyGitFailure(result.output) };
-        break;
-    }
-    return { commit: commit.id, pushed, base: { commit: commit.id, tree } };
-  }
-
   /** Counts a push attempt; any answer from the remote, even a refusal, is contact with it. */
   private observePush(outcome: "ok" | "rejected" | "error", ms: number): void {
     this.metrics.pushDuration.observe({ outcome }, ms / 1000);
     if (outcome !== "error") this.contact();
-  }
-
-  private async push(): Promise<PushOutcome> {
-    const git = this.requireGit();
-    const ref = `refs/heads/${this.branch}`;
-    const start = performance.now();
-    let stdout: string;
-    let failureOutput = "";
-    try {
-      stdout = await git.run(["push", "--porcelain", "origin", `HEAD:${ref}`]);
-    } catch (err) {
-      if (!(err instanceof GitCommandError)) throw err;
-      stdout = err.stdout;
-      failureOutput = err.output;
-    }
-    const result = parsePushPorcelain(stdout, ref);
-    const ms = performance.now() - start;
-    if (result.status === "updated" || result.status === "up-to-date") {
-      this.observePush("ok", ms);
-      return { ok: true };
-    }
-    if (result.status === "rejected") {
-      this.observePush("rejected", ms);
-      // A server-side refusal (hook, protected branch) will not change on retry; a lost race will.
-      const refused = /remote rejected/.test(result.summary) && !isLostRace(result.summary);
-      const summary = refused ? `the server refused the push: ${result.summary}` : result.summary;
-      return { ok: false, failure: { kind: refused ? "other" : "rejected", summary } };
-    }
-    this.observePush("error", ms);
-    const failure = classifyGitFailure(
-      failureOutput === "" ? `error: push not confirmed: ${result.summary}` : failureOutput,
-    );
-    return { ok: false, failure };
   }
 
   // ---- local clone ----
@@ -675,12 +494,15 @@ export class GitRecordStore implements RecordStore {
       await this.clone(parent, env);
     }
     this.git = this.runner(this.cloneDir, env);
-    this.receivePackEnv = remoteSideEnvironment(env);
     const format = (await this.git.run(["rev-parse", "--show-object-format"])).trim();
-    this.receivePack =
+    this.pushPath =
       this.remote.transport !== "https" && format === "sha1"
-        ? receivePackCommand(this.remote.url, env.GIT_SSH_COMMAND)
-        : undefined;
+        ? new ReceivePackPush(
+            this.pushContext,
+            receivePackCommand(this.remote.url, env.GIT_SSH_COMMAND),
+            remoteSideEnvironment(env),
+          )
+        : new GitCommandPush(this.pushContext);
     await this.fetchTip();
     this.log.info({ branch: this.branch, dir: this.cloneDir }, "DNS repository ready");
   }
@@ -744,19 +566,6 @@ export class GitRecordStore implements RecordStore {
     }
   }
 
-  /** The commit just made: read from the loose ref git has just written, saving a process. */
-  private async headCommit(): Promise<string> {
-    try {
-      const id = (
-        await readFile(join(this.cloneDir, ".git", "refs", "heads", this.branch as string), "utf8")
-      ).trim();
-      if (/^[0-9a-f]{40,64}$/.test(id)) return id;
-    } catch {
-      // packed or unusual ref: ask git
-    }
-    return (await this.requireGit().run(["rev-parse", "HEAD"])).trim();
-  }
-
   /** Makes the local branch exactly the remote tip (shallow: only the newest commit is fetched). */
   private async fetchTip(): Promise<void> {
     const git = this.requireGit();
@@ -771,18 +580,7 @@ export class GitRecordStore implements RecordStore {
       `+refs/heads/${this.branch}:${tracking}`,
     ]);
     await git.run(["reset", "--hard", tracking]);
-    this.zoneTexts.clear();
-    if (this.receivePack !== undefined) {
-      const [commit, treeId] = (await git.run(["rev-parse", "HEAD", "HEAD^{tree}"])).trim().split("\n");
-      const tree = parseTree(await git.catFile("tree", treeId as string));
-      this.base = { commit: commit as string, tree };
-      // Tree names are latin1 byte strings; file names elsewhere are UTF-8 text.
-      this.zoneFiles = zoneFilesFromTree(
-        tree.map((e) => ({ mode: e.mode, name: Buffer.from(e.name, "latin1").toString("utf8") })),
-      );
-    } else {
-      this.zoneFiles = zoneFilesFromTree(await git.listTree("HEAD"));
-    }
+    this.zoneFiles = await this.requirePushPath().moveToTip();
     this.stale = false;
     this.contact();
   }
@@ -790,7 +588,7 @@ export class GitRecordStore implements RecordStore {
   /** After a failure: drop unpushed commits and edits; fetch before the next batch. */
   private async restoreClean(): Promise<void> {
     this.stale = true;
-    this.zoneTexts.clear();
+    this.pushPath?.forget();
     if (this.git === undefined) return;
     try {
       await this.git.run(["reset", "--hard", `refs/remotes/origin/${this.branch}`]);
@@ -834,6 +632,12 @@ export class GitRecordStore implements RecordStore {
     if (this.git === undefined)
       throw new DnsBackendError("The DNS repository is not open", { unavailable: true });
     return this.git;
+  }
+
+  private requirePushPath(): PushPath {
+    if (this.pushPath === undefined)
+      throw new DnsBackendError("The DNS repository is not open", { unavailable: true });
+    return this.pushPath;
   }
 
   /** Every text the store logs or answers with that may quote the URL or git's output. */
@@ -883,16 +687,6 @@ function settle(p: PendingChange, result: StoreResult | Error): void {
   p.settled = true;
   if (result instanceof Error) p.reject(result);
   else p.resolve(result);
-}
-
-/** The last thing a refusing hook printed (its reason, usually), without git's own lines. */
-function hookMessage(output: string): string | undefined {
-  const lines = output
-    .split(/\r?\n/)
-    .map((l) => l.replace(/^remote:\s*/, "").trim())
-    .filter((l) => l !== "" && !/^(error|fatal|hint|To |!)/.test(l));
-  const last = lines.at(-1);
-  return last?.slice(0, 200);
 }
 
 function commitMessage(changes: readonly TxtChange[]): string {

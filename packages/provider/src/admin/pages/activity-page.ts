@@ -1,6 +1,8 @@
+import type { Router } from "express";
 import type { AuditKind, AuditRecord } from "../../audit/audit-entry.js";
 import { attr, html, type SafeHtml } from "../html.js";
 import { type PageContext, page } from "../layout.js";
+import { type PageKit, queryText, send, wrap } from "../page-kit.js";
 import { selectField, textField, utcTime } from "./fields.js";
 
 export interface ActivityFilter {
@@ -120,5 +122,46 @@ ${v.records.length === 0 ? html`<p class="empty">Nothing recorded${Object.values
 </div>
 </section>`,
     v.error,
+  );
+}
+
+const ACTIVITY_PAGE_SIZE = 50;
+
+/** `/activity`: the audit trail, one page at a time, filtered. */
+export function activityRoutes(router: Router, kit: PageKit): void {
+  router.get(
+    "/activity",
+    wrap(async (req, res) => {
+      const kind = queryText(req, "kind") === "admin" ? "admin" : "challenge";
+      const filter = {
+        user: queryText(req, "user"),
+        domain: queryText(req, "domain").toLowerCase().replace(/\.$/, ""),
+        action: kind === "challenge" ? queryText(req, "action") : "",
+        outcome: kind === "challenge" ? queryText(req, "outcome") : "",
+      };
+      const pageNo = Math.max(1, Math.min(100_000, Number.parseInt(queryText(req, "page") || "1", 10) || 1));
+      const { total, records } = await kit.deps.audit.query(
+        {
+          kind,
+          ...(filter.user ? { user: filter.user } : {}),
+          ...(filter.domain ? { domain: filter.domain } : {}),
+          ...(filter.action ? { action: filter.action } : {}),
+          ...(filter.outcome ? { outcome: filter.outcome } : {}),
+        },
+        { limit: ACTIVITY_PAGE_SIZE, offset: (pageNo - 1) * ACTIVITY_PAGE_SIZE },
+      );
+      send(
+        res,
+        200,
+        activityPage(kit.ctxOf(req, res), {
+          kind,
+          filter,
+          page: pageNo,
+          pageSize: ACTIVITY_PAGE_SIZE,
+          total,
+          records,
+        }),
+      );
+    }),
   );
 }

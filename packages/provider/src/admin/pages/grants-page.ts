@@ -1,6 +1,9 @@
+import type { Request, Response, Router } from "express";
 import type { PermissionRow } from "../../db/grants-repo.js";
+import { toAppError } from "../../errors.js";
 import { html, type SafeHtml } from "../html.js";
 import { csrfField, type PageContext, page } from "../layout.js";
+import { formValue, type PageKit, queryText, send, wrap } from "../page-kit.js";
 import { selectField, textField } from "./fields.js";
 
 export interface GrantFilter {
@@ -115,5 +118,98 @@ ${
 }
 </section>`,
     v.error,
+  );
+}
+
+/** `/grants`: the list with its filter, and granting or revoking domains for a user. */
+export function grantsRoutes(router: Router, kit: PageKit): void {
+  const { accounts } = kit;
+
+  const renderGrants = async (
+    req: Request,
+    res: Response,
+    status: number,
+    form?: GrantForm,
+    error?: string,
+  ) => {
+    const [permissions, users] = await Promise.all([
+      accounts.grants.listPermissions(),
+      accounts.users.list(),
+    ]);
+    const level = queryText(req, "level");
+    send(
+      res,
+      status,
+      grantsPage(kit.ctxOf(req, res), {
+        permissions,
+        usernames: users.map((u) => u.username).sort(),
+        filter: {
+          user: queryText(req, "user"),
+          domain: queryText(req, "domain"),
+          level: level === "domain" || level === "subdomain" ? level : "",
+        },
+        ...(form ? { form } : {}),
+        ...(error ? { error } : {}),
+      }),
+    );
+  };
+
+  router.get(
+    "/grants",
+    wrap((req, res) => renderGrants(req, res, 200)),
+  );
+
+  router.post(
+    "/grants",
+    wrap(async (req, res) => {
+      const username = formValue(req, "username").trim();
+      const level = formValue(req, "level") === "domain" ? "domain" : "subdomain";
+      const raw = formValue(req, "domains");
+      const op = formValue(req, "op") === "revoke" ? "revoke" : "grant";
+      const domains = raw
+        .split(/[\s,]+/)
+        .map((d) => d.trim())
+        .filter((d) => d !== "");
+      const form: GrantForm = { username, level, domains: raw };
+      if (username === "" || domains.length === 0) {
+        await renderGrants(req, res, 400, {
+          ...form,
+          errors: {
+            ...(username === "" ? { username: "Enter the user's name." } : {}),
+            ...(domains.length === 0 ? { domains: "Enter at least one domain." } : {}),
+          },
+        });
+        return;
+      }
+      const request = level === "domain" ? { domains, subdomains: [] } : { domains: [], subdomains: domains };
+      let message: string;
+      try {
+        if (op === "grant") {
+          const r = await accounts.allowDomains(username, request);
+          // The CLI's own words, plus what the web page can add.
+          message = `Successfully granted access to all domains.${r.alreadyHeld > 0 ? ` (${r.alreadyHeld} already held)` : ""}`;
+        } else {
+          await accounts.revokeDomains(username, request);
+          message = "Successfully revoked access to all domains.";
+        }
+      } catch (err) {
+        const e = toAppError(err);
+        if (e.code === "internal") throw err;
+        // The error names the field it is about; anything else is shown beside the domains.
+        await renderGrants(req, res, e.status, {
+          ...form,
+          errors: e.details?.field === "username" ? { username: e.message } : { domains: e.message },
+        });
+        return;
+      }
+      for (const fqdn of domains.map((d) => d.toLowerCase().replace(/\.$/, ""))) {
+        kit.record(kit.actor(res), op === "grant" ? "grant.create" : "grant.revoke", {
+          target: username,
+          fqdn,
+          detail: `${op === "grant" ? "granted" : "revoked"} ${level} access to ${fqdn} ${op === "grant" ? "to" : "from"} ${username}`,
+        });
+      }
+      await kit.flashAndRedirect(req, res, "/grants", message);
+    }),
   );
 }

@@ -1,6 +1,11 @@
+import type { Request, Response, Router } from "express";
+import { checkUsername } from "../../accounts.js";
+import { generatePassword, hashPassword } from "../../auth/django-password.js";
 import type { UserRow } from "../../db/users-repo.js";
+import { AppError, toAppError } from "../../errors.js";
 import { attr, html, type SafeHtml } from "../html.js";
 import { csrfField, type PageContext, page } from "../layout.js";
+import { formValue, locals, type PageKit, queryText, send, wrap } from "../page-kit.js";
 import { textField, utcTime } from "./fields.js";
 
 export interface NewUserForm {
@@ -123,5 +128,132 @@ ${
 }
 </section>`,
     v.error,
+  );
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** `/users`: the list, a new user, a password reset, the staff and active flags. */
+export function usersRoutes(router: Router, kit: PageKit): void {
+  const { accounts, sessions, record, actor } = kit;
+
+  const renderUsers = async (
+    req: Request,
+    res: Response,
+    status: number,
+    extra: {
+      form?: NewUserForm;
+      newPassword?: { username: string; password: string; created: boolean };
+      error?: string;
+    } = {},
+  ) => {
+    const users = await accounts.users.list();
+    const search = queryText(req, "q");
+    send(res, status, usersPage(kit.ctxOf(req, res), { users, ...(search ? { search } : {}), ...extra }));
+  };
+
+  router.get(
+    "/users",
+    wrap((req, res) => renderUsers(req, res, 200)),
+  );
+
+  router.post(
+    "/users",
+    wrap(async (req, res) => {
+      const username = formValue(req, "username").trim();
+      const email = formValue(req, "email").trim();
+      const staff = formValue(req, "is_staff") === "1";
+      const form: NewUserForm = { username, email, staff };
+      const errors: { username?: string; email?: string } = {};
+      try {
+        checkUsername(username);
+      } catch (err) {
+        errors.username = toAppError(err).message;
+      }
+      if (email !== "" && (email.length > 254 || !EMAIL.test(email)))
+        errors.email = "Enter a valid email address.";
+      if (!errors.username && (await accounts.users.findByUsername(username)))
+        errors.username = "A user with that username already exists.";
+      if (errors.username || errors.email) {
+        await renderUsers(req, res, 400, { form: { ...form, errors } });
+        return;
+      }
+      const password = generatePassword();
+      const user = await accounts.users.create({
+        username,
+        password: await hashPassword(password),
+        email,
+        isStaff: staff,
+        isSuperuser: staff,
+      });
+      record(actor(res), "user.create", {
+        target: user.username,
+        detail: `created user ${user.username}${staff ? " (staff)" : ""}${email ? ` <${email}>` : ""}`,
+      });
+      await renderUsers(req, res, 201, { newPassword: { username: user.username, password, created: true } });
+    }),
+  );
+
+  const targetUser = async (req: Request): Promise<UserRow> => {
+    const id = Number(req.params.id);
+    const user = Number.isSafeInteger(id) && id > 0 ? await accounts.users.findById(id) : undefined;
+    if (!user) throw new AppError("not_found", "This user no longer exists.");
+    return user;
+  };
+
+  router.post(
+    "/users/:id/password",
+    wrap(async (req, res) => {
+      const user = await targetUser(req);
+      const password = generatePassword();
+      await accounts.users.update(user.id, { password: await hashPassword(password) });
+      // Whoever knew the old password may hold a session too.
+      await sessions.destroyForUser(user.id, locals(res).session?.id);
+      record(actor(res), "user.password_reset", {
+        target: user.username,
+        detail: `reset the password of ${user.username}`,
+      });
+      await renderUsers(req, res, 200, {
+        newPassword: { username: user.username, password, created: false },
+      });
+    }),
+  );
+
+  router.post(
+    "/users/:id/staff",
+    wrap(async (req, res) => {
+      const user = await targetUser(req);
+      const staff = formValue(req, "staff") === "1";
+      if (user.username === actor(res) && !staff)
+        throw new AppError("bad_request", "You cannot remove your own staff flag: ask another staff user.");
+      await accounts.users.update(user.id, { isStaff: staff });
+      const detail = staff ? `made ${user.username} staff` : `removed the staff flag of ${user.username}`;
+      record(actor(res), "user.staff", { target: user.username, detail });
+      await kit.flashAndRedirect(req, res, "/users", `${detail[0]?.toUpperCase()}${detail.slice(1)}.`);
+    }),
+  );
+
+  router.post(
+    "/users/:id/active",
+    wrap(async (req, res) => {
+      const user = await targetUser(req);
+      const active = formValue(req, "active") === "1";
+      if (user.username === actor(res) && !active)
+        throw new AppError("bad_request", "You cannot deactivate your own account: ask another staff user.");
+      await accounts.users.update(user.id, { isActive: active });
+      if (!active) await sessions.destroyForUser(user.id);
+      record(actor(res), active ? "user.reactivate" : "user.deactivate", {
+        target: user.username,
+        detail: `${active ? "reactivated" : "deactivated"} ${user.username}`,
+      });
+      await kit.flashAndRedirect(
+        req,
+        res,
+        "/users",
+        active
+          ? `Reactivated ${user.username}.`
+          : `Deactivated ${user.username}: its password and grants no longer work.`,
+      );
+    }),
   );
 }

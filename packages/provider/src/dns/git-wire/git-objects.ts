@@ -2,7 +2,7 @@
  * git's object encoding (blob, tree, commit) in process: a commit of a few edited zone files
  * needs three small objects, and building them here costs microseconds where `git commit`
  * costs a process and an index refresh. Pure; ids are SHA-1 (repositories in SHA-256 format
- * are pushed with git itself, see git-record-store.ts).
+ * are pushed with git itself, see git-command-push.ts).
  */
 import { createHash } from "node:crypto";
 
