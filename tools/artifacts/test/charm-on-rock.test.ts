@@ -15,7 +15,7 @@
  * ssh remote is served inside each pod's namespace by `sshd -i` (inetd mode) on the port the
  * loopback sshd fixture chose, so its known_hosts line holds there too.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -398,10 +398,15 @@ describe.runIf(isRoot)(
       // And its sessions end (as when the server restarts): the services' ssh masters
       // (ControlPersist) authenticated with the old key must not carry them on.
       for (const forwarder of forwarders) {
-        const sessions = execFileSync("ps", ["-o", "pid=", "--ppid", String(forwarder.pid)], {
-          encoding: "utf8",
-        }).match(/\d+/g);
-        for (const pid of sessions ?? []) process.kill(Number(pid), "SIGTERM");
+        // ps exits 1 when it selects nothing: no session is open through that forwarder.
+        const listed = spawnSync("ps", ["-o", "pid=", "--ppid", String(forwarder.pid)], { encoding: "utf8" });
+        for (const pid of listed.stdout.match(/\d+/g) ?? []) {
+          try {
+            process.kill(Number(pid), "SIGTERM");
+          } catch {
+            // It ended between the listing and now.
+          }
+        }
       }
 
       const pidsBefore = pods.map((p) => p.workload.servicePid(SERVICE));
