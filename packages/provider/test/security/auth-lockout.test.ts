@@ -57,6 +57,35 @@ describe("login throttling against the running service", () => {
     expect((await present("127.0.0.11", ALICE.password, "fresh")).status).toBe(200);
   }, 180_000);
 
+  it("acme-dns's /update shares the throttle: guessing alice's key from other addresses never refuses her own", async () => {
+    // acme-dns clients send the account as X-Api-User / X-Api-Key and a 43-character digest.
+    const update = (from: string, key: string, n: number) =>
+      s.send("/update", {
+        from,
+        headers: { "x-api-user": ALICE.username, "x-api-key": key },
+        body: JSON.stringify({
+          subdomain: "www.example.test",
+          txt: `${String(n).padStart(3, "0")}${"A".repeat(40)}`,
+        }),
+      });
+    expect((await update("127.0.0.12", ALICE.password, 1)).status).toBe(200);
+    const attackers = ["127.0.0.13", "127.0.0.14", "127.0.0.15", "127.0.0.16"];
+    // A key per address: the same wrong key sent at once from two addresses is one verification,
+    // counted once, against the first (a shared guess teaches the attacker nothing twice).
+    const results = await Promise.all(
+      attackers.map((from) =>
+        Promise.all(Array.from({ length: 10 }, (_, i) => update(from, `wrong-${from}-${i}`, i))),
+      ),
+    );
+    for (const perAddress of results) {
+      const statuses = perAddress.map((r) => r.status);
+      expect(statuses.every((x) => x === 401 || x === 429)).toBe(true);
+      expect(statuses.filter((x) => x === 401).length).toBeLessThanOrEqual(PAIR_FREE_FAILURES);
+      expect(statuses).toContain(429);
+    }
+    expect((await update("127.0.0.12", ALICE.password, 2)).status).toBe(200);
+  }, 180_000);
+
   it("an address that failed is throttled for that user, even with the right password, without a KDF run", async () => {
     const from = "127.0.0.20";
     for (let i = 0; i < PAIR_FREE_FAILURES; i++) expect((await present(from, `nope-${i}`)).status).toBe(401);
