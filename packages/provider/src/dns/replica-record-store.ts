@@ -10,7 +10,7 @@ import type { Knex } from "knex";
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
 import { AppError, DnsBackendError } from "../errors.js";
-import { advisoryLockKey } from "./advisory-lock.js";
+import { advisoryLockKey } from "./advisory-lock-key.js";
 import {
   ANSWERED_CHANNEL,
   type ChangeAnswer,
@@ -410,7 +410,8 @@ export function createReplicaRecordStore(wiring: ReplicaWiring): ReplicaRecordSt
   let store: ReplicaRecordStore | undefined;
   const lease = new WriterLease({
     url: wiring.databaseUrl,
-    // Not the per-batch RemoteLock's key: units of an older version may still take that one.
+    // Not the bare remote key: units of an older version may still take that one as a per-batch
+    // push lock (decision 0109).
     lockKey: advisoryLockKey(`record-writer:${wiring.remoteKey}`),
     waiterChannels: [ANSWERED_CHANNEL],
     writerChannels: [QUEUED_CHANNEL],
