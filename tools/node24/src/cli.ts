@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { execa } from "execa";
+import { run } from "@httprequest-lego-provider/run-command";
 import { ensureNode } from "./fetch-node.js";
 import { agreedVersion, shippedVersions } from "./runtime-version.js";
 
@@ -72,17 +72,17 @@ async function main(argv: readonly string[]): Promise<number> {
     log(`running packages/${suite} tests under Node ${version} (${node})`);
     const started = performance.now();
     // The shipped node first on PATH, so processes the tests start run under it too.
-    const result = await execa(node, [vitest, "run"], {
+    const result = await run([node, vitest, "run"], {
       cwd: dir,
-      stdio: "inherit",
-      reject: false,
-      env: { PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` },
+      inherit: true,
+      allowFailure: true,
+      env: { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` },
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     log(
-      `packages/${suite} under Node ${version}: ${result.exitCode === 0 ? "passed" : "FAILED"} in ${seconds} s`,
+      `packages/${suite} under Node ${version}: ${result.code === 0 ? "passed" : "FAILED"} in ${seconds} s`,
     );
-    if (result.exitCode !== 0) failed.push(suite);
+    if (result.code !== 0) failed.push(suite);
   }
   if (failed.length > 0) {
     log(

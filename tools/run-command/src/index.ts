@@ -12,14 +12,16 @@ export interface RunOptions {
   readonly cwd?: string;
   /** The command's whole environment (default: ours). Nothing else is added to it. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Written to the command's stdin; without it stdin is closed. */
-  readonly input?: string;
+  /** Written to the command's stdin (a stream as it comes); without it stdin is closed. */
+  readonly input?: string | AsyncIterable<string>;
   /** Kill the command (SIGKILL) after this many milliseconds. */
   readonly timeoutMs?: number;
   /** Resolve with the result instead of throwing when the command exits non-zero or times out. */
   readonly allowFailure?: boolean;
   /** Also copy the command's output to ours as it comes (progress of a long build). */
   readonly stream?: boolean;
+  /** The command shares our stdin, stdout and stderr; nothing is captured (a run handed to a wrapper). */
+  readonly inherit?: boolean;
 }
 
 export interface RunResult {
@@ -30,6 +32,8 @@ export interface RunResult {
   readonly stderr: string;
   readonly durationMs: number;
   readonly timedOut: boolean;
+  /** The signal that ended the command, if one did. */
+  readonly signal: string | undefined;
 }
 
 /** How many lines of a failed command's output its message quotes. */
@@ -101,7 +105,14 @@ export function killRunningCommands(): void {
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [command, ...args] = argv;
   if (command === undefined) throw new Error("run() needs a command");
-  const output = options.stream ? (["pipe", "inherit"] as const) : ("pipe" as const);
+  const output = options.inherit ? "inherit" : options.stream ? (["pipe", "inherit"] as const) : "pipe";
+  const stdin = options.inherit
+    ? { stdin: "inherit" as const }
+    : options.input === undefined
+      ? { stdin: "ignore" as const }
+      : typeof options.input === "string"
+        ? { input: options.input }
+        : { stdin: options.input };
   const child = execa(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -113,7 +124,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     stdout: output,
     stderr: output,
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-    ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
+    ...stdin,
   });
   running.add(child);
   const outcome = await child.finally(() => running.delete(child));
@@ -138,6 +149,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     stderr,
     durationMs: outcome.durationMs,
     timedOut: outcome.timedOut,
+    signal: outcome.signal,
   };
   if ((result.code !== 0 || result.timedOut) && !options.allowFailure) {
     const why = result.timedOut

@@ -26,11 +26,18 @@ describe("run", () => {
   });
 
   it("passes input and the given environment only", async () => {
-    const stdout = await output(["sh", "-c", 'cat; printf "%s" "${ONLY-}${HOME-unset}"'], {
+    const stdout = await output(["sh", "-c", 'cat; printf "%s" "$ONLY"; printf "%s" "$HOME"'], {
       input: "in:",
       env: { PATH: process.env.PATH, ONLY: "x" },
     });
-    expect(stdout).toBe("in:xunset");
+    expect(stdout).toBe("in:x"); // no HOME: nothing of ours is added
+  });
+
+  it("streams input as it is produced", async () => {
+    async function* lines(): AsyncGenerator<string> {
+      for (let i = 0; i < 3; i++) yield `${i}\n`;
+    }
+    expect(await output(["wc", "-l"], { input: lines() })).toMatch(/^\s*3\n$/);
   });
 
   it("names the command, its exit code and the end of stderr", async () => {
