@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { cliMain, UsageError } from "@httprequest-lego-provider/cli-main";
 import { run } from "@httprequest-lego-provider/run-command";
 import { ensureNode } from "./fetch-node.js";
 import { agreedVersion, shippedVersions } from "./runtime-version.js";
@@ -30,23 +30,15 @@ is skipped with a message.
   -h, --help       this text
 `;
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      "cache-dir": { type: "string" },
-      only: { type: "string" },
-      "print-node": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+const OPTIONS = {
+  "cache-dir": { type: "string" },
+  only: { type: "string" },
+  "print-node": { type: "boolean", default: false },
+} as const;
+
+cliMain({ name: "node24-tests", help: HELP, options: OPTIONS }, async (values) => {
   if (values.only && !(SUITES as readonly string[]).includes(values.only)) {
-    throw new TypeError(`--only takes one of ${SUITES.join(", ")}`);
+    throw new UsageError(`--only takes one of ${SUITES.join(", ")}`);
   }
   const log = (line: string): void => {
     process.stderr.write(`node24-tests: ${line}\n`);
@@ -91,14 +83,4 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   return 0;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`node24-tests: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = error instanceof TypeError ? 2 : 1;
-  },
-);
+});
