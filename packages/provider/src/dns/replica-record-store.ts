@@ -379,16 +379,13 @@ export class ReplicaRecordStore implements RecordStore {
   }
 }
 
-export interface ReplicaWiring {
-  /** The store that writes the repository while this replica holds the lease. */
-  readonly inner: RecordStore;
+/** What `createReplicaRecordStore` builds the queue and the lease from. */
+export interface ReplicaWiring extends Pick<ReplicaRecordStoreOptions, "inner" | "logger" | "pollMs"> {
   readonly knex: Knex;
   /** POSTGRESQL_DB_CONNECT_STRING: the lease needs a connection of its own. */
   readonly databaseUrl: string;
   /** Names the repository and branch (no credentials): replicas of one remote share it. */
   readonly remoteKey: string;
-  readonly logger: Logger;
-  readonly pollMs?: number | undefined;
   readonly metrics?: Registry | undefined;
 }
 
