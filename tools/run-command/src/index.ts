@@ -96,9 +96,9 @@ function exitStatus(code: number | undefined, signal: string | undefined): numbe
 /** Commands still running, so an aborted run can stop them by pid. */
 const running = new Set<ResultPromise>();
 
-/** SIGKILL to every command `run` started that has not finished yet. */
-export function killRunningCommands(): void {
-  for (const child of running) child.kill("SIGKILL");
+/** Sends `signal` (default SIGKILL) to every command `run` started that has not finished yet. */
+export function killRunningCommands(signal: NodeJS.Signals = "SIGKILL"): void {
+  for (const child of running) child.kill(signal);
 }
 
 /** Runs argv to its end; throws CommandError unless it exits 0 (or `allowFailure` is set). */
