@@ -105,7 +105,7 @@ export function killRunningCommands(signal: NodeJS.Signals = "SIGKILL"): void {
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [command, ...args] = argv;
   if (command === undefined) throw new Error("run() needs a command");
-  const output = options.inherit ? "inherit" : options.stream ? (["pipe", "inherit"] as const) : "pipe";
+  const streams = options.inherit ? "inherit" : options.stream ? (["pipe", "inherit"] as const) : "pipe";
   const stdin = options.inherit
     ? { stdin: "inherit" as const }
     : options.input === undefined
@@ -121,8 +121,8 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     stripFinalNewline: false,
     maxBuffer: 512 * 1024 * 1024,
     killSignal: "SIGKILL",
-    stdout: output,
-    stderr: output,
+    stdout: streams,
+    stderr: streams,
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
     ...stdin,
   });
