@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** build-rock: builds dist/httprequest-lego-provider_<version>_amd64.rock. */
-import { parseArgs } from "node:util";
-import { CommandError, onPath } from "./exec.js";
+import { cliMain, UsageError } from "@httprequest-lego-provider/cli-main";
+import { onPath } from "./exec.js";
 import { readInputs } from "./inputs.js";
 import { buildNative } from "./native-build.js";
 import { type BuildMode, stepsFor } from "./plan.js";
@@ -29,24 +29,16 @@ The native build needs apt-get (Debian 12 sources), dpkg-deb, GNU tar, strip, np
 The same inputs always give the same digests.
 `;
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      native: { type: "boolean", default: false },
-      rockcraft: { type: "boolean", default: false },
-      "out-dir": { type: "string" },
-      "cache-dir": { type: "string" },
-      "node-version": { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+const OPTIONS = {
+  native: { type: "boolean", default: false },
+  rockcraft: { type: "boolean", default: false },
+  "out-dir": { type: "string" },
+  "cache-dir": { type: "string" },
+  "node-version": { type: "string" },
+  json: { type: "boolean", default: false },
+} as const;
+
+cliMain({ name: "build-rock", help: HELP, options: OPTIONS }, async (values) => {
   if (values.native && values.rockcraft) throw new UsageError("choose one of --native and --rockcraft");
   const mode: BuildMode = values.rockcraft ? "rockcraft" : "native";
   if (mode === "rockcraft" && !(await onPath("rockcraft"))) {
@@ -92,23 +84,4 @@ async function main(argv: readonly string[]): Promise<number> {
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
-}
-
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const message = error instanceof CommandError || error instanceof Error ? error.message : String(error);
-    process.stderr.write(`build-rock: ${message}\n`);
-    const usage =
-      error instanceof UsageError ||
-      String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
-    if (usage) process.stderr.write("build-rock: see --help\n");
-    process.exitCode = usage ? 2 : 1;
-  },
-);
+});

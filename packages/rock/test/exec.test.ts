@@ -45,7 +45,7 @@ describe("run", () => {
     expect(error.exitCode).toBe(100);
     expect(error.argv[0]).toBe("sh");
     expect(error.stderr).toContain("no such package");
-    expect(error.message).toMatch(/exit 100[\s\S]*no such package/);
+    expect(error.message).toMatch(/exited with code 100[\s\S]*no such package/);
   });
 
   it("says when a program is missing", async () => {

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
+import { run } from "@httprequest-lego-provider/run-command";
 import { describe, expect, it } from "vitest";
 import { normalizeName, readTarMembers, TarFormatError } from "../src/tar-members.js";
 
@@ -13,7 +13,7 @@ async function tarOf(files: Record<string, string>, format: "posix" | "gnu" | "u
     await writeFile(join(root, name), content);
   }
   const file = join(work, "x.tar");
-  await execa("tar", [`--format=${format}`, "-C", root, "-cf", file, "."]);
+  await run(["tar", `--format=${format}`, "-C", root, "-cf", file, "."]);
   return file;
 }
 

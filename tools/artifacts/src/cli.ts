@@ -2,7 +2,7 @@
 /** collect-dist: gathers the charm and the rock into the repository's dist/ with manifest.json. */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { cliMain } from "@httprequest-lego-provider/cli-main";
 import { collect } from "./collect.js";
 import { gitRevision } from "./git-revision.js";
 import { readSources } from "./sources.js";
@@ -26,21 +26,13 @@ Environment:
   GIT_REVISION     <sha>[-dirty] to record (pnpm build sets it); otherwise git is asked
 `;
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      "repo-root": { type: "string" },
-      "out-dir": { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+const OPTIONS = {
+  "repo-root": { type: "string" },
+  "out-dir": { type: "string" },
+  json: { type: "boolean", default: false },
+} as const;
+
+cliMain({ name: "collect-dist", help: HELP, options: OPTIONS }, async (values) => {
   const repoRoot = resolve(values["repo-root"] ?? REPO_ROOT);
   const outDir = resolve(values["out-dir"] ?? resolve(repoRoot, "dist"));
   const log = (line: string): void => {
@@ -53,14 +45,4 @@ async function main(argv: readonly string[]): Promise<number> {
     `${manifest.charm.file} (${manifest.charm.size} bytes), ${manifest.rock.file} (${manifest.rock.size} bytes, ${manifest.rock.ociManifestDigest}), git ${manifest.git.revision}${manifest.git.dirty ? " (dirty)" : ""}`,
   );
   return 0;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`collect-dist: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = error instanceof TypeError ? 2 : 1;
-  },
-);
+});

@@ -3,7 +3,7 @@
  * (`<sha>` or `<sha>-dirty`) so that turbo hashes it: a new commit re-runs this cheap step and
  * never replays a manifest that names an older commit. Without it, git is asked directly.
  */
-import { execa } from "execa";
+import { run } from "@httprequest-lego-provider/run-command";
 
 export interface GitRevision {
   readonly revision: string;
@@ -25,11 +25,13 @@ export async function gitRevision(repoRoot: string, env: NodeJS.ProcessEnv): Pro
     if (!parsed) throw new Error(`GIT_REVISION=${JSON.stringify(given)} is not <sha>[-dirty]`);
     return parsed;
   }
-  const head = await execa("git", ["rev-parse", "HEAD"], { cwd: repoRoot, reject: false });
-  if (head.failed) return { revision: "unknown", dirty: false };
-  const status = await execa("git", ["status", "--porcelain", "--untracked-files=no"], {
+  const head = await run(["git", "rev-parse", "HEAD"], { cwd: repoRoot, allowFailure: true }).catch(
+    () => undefined,
+  );
+  if (head === undefined || head.code !== 0) return { revision: "unknown", dirty: false };
+  const status = await run(["git", "status", "--porcelain", "--untracked-files=no"], {
     cwd: repoRoot,
-    reject: false,
+    allowFailure: true,
   });
   return { revision: head.stdout.trim(), dirty: status.stdout.trim() !== "" };
 }

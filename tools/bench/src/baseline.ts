@@ -6,7 +6,8 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CommandError, gitEnv, run } from "./exec.js";
+import { CommandError } from "@httprequest-lego-provider/run-command";
+import { gitEnv, run } from "./exec.js";
 
 export interface BaselineRemote {
   readonly url: string;
@@ -45,15 +46,14 @@ export async function baselinePresent(
     try {
       const env = remote.env;
       await run(
-        "git",
-        ["clone", "--quiet", "--depth", "1", "--branch", "main", "--single-branch", remote.url, dir],
+        ["git", "clone", "--quiet", "--depth", "1", "--branch", "main", "--single-branch", remote.url, dir],
         { env },
       );
       const path = join(dir, zoneFile);
       await writeFile(path, `${await readFile(path, "utf8")}${owner} 600 IN TXT "${value}"\n`);
-      await run("git", ["add", "--", zoneFile], { cwd: dir, env });
-      await run("git", ["commit", "--quiet", "-m", `Add ${owner} record`], { cwd: dir, env });
-      await run("git", ["push", "--quiet", "origin", "HEAD:main"], { cwd: dir, env });
+      await run(["git", "add", "--", zoneFile], { cwd: dir, env });
+      await run(["git", "commit", "--quiet", "-m", `Add ${owner} record`], { cwd: dir, env });
+      await run(["git", "push", "--quiet", "origin", "HEAD:main"], { cwd: dir, env });
       return { ms: performance.now() - start, attempts: attempt };
     } catch (err) {
       const rejected =

@@ -1,46 +1,9 @@
-/** The bench's only process runner: argv arrays, never a shell string. */
-import { execa } from "execa";
+/** How the bench runs a command: the shared runner, with every command bounded in time. */
+import { output, type RunOptions } from "@httprequest-lego-provider/run-command";
 
-/** A command exited non-zero, timed out or could not start; keeps argv and both streams. */
-export class CommandError extends Error {
-  override readonly name = "CommandError";
-  constructor(
-    readonly argv: readonly string[],
-    readonly exitCode: number | undefined,
-    readonly stdout: string,
-    readonly stderr: string,
-  ) {
-    super(
-      `${argv.join(" ")} failed (exit ${exitCode ?? "none"}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`,
-    );
-  }
-}
-
-export interface RunOptions {
-  readonly cwd?: string;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly input?: string;
-  readonly timeoutMs?: number;
-}
-
-/** Runs `cmd args` and resolves with its stdout; `env` replaces the environment when given. */
-export async function run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
-  const result = await execa(cmd, args, {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    extendEnv: false,
-    reject: false,
-    stripFinalNewline: false,
-    maxBuffer: 256 * 1024 * 1024,
-    timeout: options.timeoutMs ?? 120_000,
-    ...(options.input !== undefined ? { input: options.input } : { stdin: "ignore" }),
-  });
-  const stdout = String(result.stdout ?? "");
-  if (result.failed) {
-    const stderr = String(result.stderr ?? "") || (result.cause instanceof Error ? result.cause.message : "");
-    throw new CommandError([cmd, ...args], result.exitCode, stdout, stderr || (result.shortMessage ?? ""));
-  }
-  return stdout;
+/** Runs argv and resolves with its stdout; a command still running after 2 minutes fails the run. */
+export function run(argv: readonly string[], options: RunOptions = {}): Promise<string> {
+  return output(argv, { timeoutMs: 120_000, ...options });
 }
 
 /** Environment for git commands the bench runs itself (isolated from the user's git config). */

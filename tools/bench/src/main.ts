@@ -159,7 +159,7 @@ async function main(args: BenchArgs): Promise<void> {
   const outDir = resolve(repoRoot, args.outDir);
   await mkdir(outDir, { recursive: true });
   const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  const git = (await run("git", ["--version"])).trim();
+  const git = (await run(["git", "--version"])).trim();
   await writeFile(
     file,
     `${JSON.stringify(

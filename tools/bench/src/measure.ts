@@ -121,7 +121,7 @@ async function countMissing(
 ): Promise<number> {
   const texts = new Map<string, string>();
   for (const zone of zones) {
-    texts.set(zone, await run("git", ["--git-dir", bare, "show", `main:${zone}.domain`], { env: gitEnv() }));
+    texts.set(zone, await run(["git", "--git-dir", bare, "show", `main:${zone}.domain`], { env: gitEnv() }));
   }
   let missing = 0;
   for (const e of expected) {

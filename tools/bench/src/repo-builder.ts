@@ -3,8 +3,8 @@
  * commit per record change, round-robin over the zones, written with `git fast-import` so that
  * 100,000 commits take seconds.
  */
-import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
+import { output } from "@httprequest-lego-provider/run-command";
 import { gitEnv, run } from "./exec.js";
 
 export const BENCH_PARENT = "bench.test";
@@ -42,20 +42,21 @@ export async function buildRepository(
 ): Promise<void> {
   await mkdir(path, { recursive: true });
   const env = gitEnv();
-  await run("git", ["init", "--quiet", "--bare", "--initial-branch", "main", path], { env });
-  const child = spawn("git", ["fast-import", "--quiet", "--done"], {
+  await run(["git", "init", "--quiet", "--bare", "--initial-branch", "main", path], { env });
+  await output(["git", "fast-import", "--quiet", "--done"], {
     cwd: path,
     env,
-    stdio: ["pipe", "ignore", "pipe"],
+    input: fastImport(commits, onProgress, zoneNames),
   });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  const write = async (chunk: string): Promise<void> => {
-    if (!child.stdin.write(chunk)) await new Promise((r) => child.stdin.once("drain", r));
-  };
+  onProgress(commits);
+}
+
+/** The fast-import stream of `buildRepository`, produced as git reads it. */
+async function* fastImport(
+  commits: number,
+  onProgress: (done: number) => void,
+  zoneNames: readonly string[],
+): AsyncGenerator<string> {
   const records = zoneNames.map(() => [] as string[]);
   const serials = zoneNames.map(() => 1);
   const t0 = 1_700_000_000;
@@ -63,7 +64,7 @@ export async function buildRepository(
   header += `committer bench <bench@localhost> ${t0} +0000\n${data("Zone files")}`;
   for (const [i, zone] of zoneNames.entries())
     header += `M 100644 inline ${zone}.domain\n${data(zoneFile(zone, serials[i] as number, []))}`;
-  await write(`${header}\n`);
+  yield `${header}\n`;
   for (let n = 2; n <= commits; n += 1) {
     const z = n % zoneNames.length;
     const zone = zoneNames[z] as string;
@@ -82,12 +83,8 @@ export async function buildRepository(
     serials[z] = (serials[z] as number) + 1;
     let chunk = `commit refs/heads/main\nmark :${n}\ncommitter bench <bench@localhost> ${t0 + n} +0000\n${data(message)}from :${n - 1}\n`;
     chunk += `M 100644 inline ${zone}.domain\n${data(zoneFile(zone, serials[z] as number, list))}\n`;
-    await write(chunk);
+    yield chunk;
     if (n % 10_000 === 0) onProgress(n);
   }
-  await write("done\n");
-  child.stdin.end();
-  const code = await exited;
-  if (code !== 0) throw new Error(`git fast-import failed (${code}): ${stderr}`);
-  onProgress(commits);
+  yield "done\n";
 }

@@ -1,9 +1,8 @@
 /** The real provider service as a child process, and its CLI, configured only through env. */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { freePort } from "@httprequest-lego-provider/free-port";
 import { SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
+import { type Daemon, run as runCommand, start } from "@httprequest-lego-provider/run-command";
 import { run } from "./exec.js";
 import { BenchClient } from "./http-client.js";
 
@@ -46,10 +45,10 @@ export function serviceNodeFlags(): string[] {
 }
 
 let ticks: number | undefined;
-function clockTicksPerSecond(): number {
+async function clockTicksPerSecond(): Promise<number> {
   if (ticks === undefined) {
-    const out = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
-    const value = Number(out.stdout?.trim());
+    const out = await runCommand(["getconf", "CLK_TCK"], { allowFailure: true }).catch(() => undefined);
+    const value = Number(out?.stdout.trim());
     ticks = Number.isInteger(value) && value > 0 ? value : 100;
   }
   return ticks;
@@ -62,7 +61,7 @@ export function serviceNode(): string {
 }
 
 export function cli(s: ServiceEnv, args: readonly string[]): Promise<string> {
-  return run(serviceNode(), [s.cliPath, ...args], { env: envFor(s), timeoutMs: 120_000 });
+  return run([serviceNode(), s.cliPath, ...args], { env: envFor(s), timeoutMs: 120_000 });
 }
 
 export interface MetricSample {
@@ -87,26 +86,24 @@ export class RunningService {
   private sampler: NodeJS.Timeout | undefined;
 
   private constructor(
-    readonly child: ChildProcess,
+    readonly child: Daemon,
     readonly url: string,
     readonly logPath: string,
   ) {}
 
   static async start(s: ServiceEnv, logPath: string): Promise<RunningService> {
     const port = await freePort();
-    const log = createWriteStream(logPath);
-    const child = spawn(serviceNode(), [...serviceNodeFlags(), s.cliPath, "serve"], {
+    await writeFile(logPath, ""); // a fresh log for each start
+    const child = start("service", [serviceNode(), ...serviceNodeFlags(), s.cliPath, "serve"], {
       env: envFor(s, port),
-      stdio: ["ignore", "pipe", "pipe"],
+      logFile: logPath,
     });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
     const svc = new RunningService(child, `http://127.0.0.1:${port}`, logPath);
     const probe = new BenchClient(svc.url, undefined);
     const deadline = Date.now() + 60_000;
     try {
       for (;;) {
-        if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}; see ${logPath}`);
+        if (child.hasExited()) throw new Error(`service exited with ${await child.exited}; see ${logPath}`);
         const ok = await probe.get("/healthz").then(
           (r) => r.status === 200,
           () => false,
@@ -148,7 +145,7 @@ export class RunningService {
       .slice(text.lastIndexOf(")") + 2)
       .split(" ")
       .map(Number);
-    const tick = clockTicksPerSecond();
+    const tick = await clockTicksPerSecond();
     const at = (field: number): number => fields[field - 3] ?? 0;
     return { self: (at(14) + at(15)) / tick, children: (at(16) + at(17)) / tick };
   }
@@ -178,11 +175,6 @@ export class RunningService {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once("exit", r));
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 15_000);
-    await exited;
-    clearTimeout(timer);
+    await this.child.stop(15_000);
   }
 }

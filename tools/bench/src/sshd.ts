@@ -5,19 +5,17 @@
 import { chmod } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { dirname } from "node:path";
-import { startLoopbackSshd } from "@httprequest-lego-provider/loopback-sshd";
+import { type LoopbackSshd, startLoopbackSshd } from "@httprequest-lego-provider/loopback-sshd";
 import { run } from "./exec.js";
 
-export interface Sshd {
+/** The shared loopback sshd, logging in `user`, which owns what `grant` is given. */
+export interface Sshd
+  extends Pick<
+    LoopbackSshd,
+    "port" | "user" | "knownHosts" | "knownHostsFile" | "clientKey" | "clientKeyFile" | "stop"
+  > {
   /** Makes these repositories (and the path to them) usable by the ssh user. */
   grant(...paths: string[]): Promise<void>;
-  readonly port: number;
-  readonly user: string;
-  readonly knownHosts: string;
-  readonly knownHostsFile: string;
-  readonly clientKey: string;
-  readonly clientKeyFile: string;
-  stop(): Promise<void>;
 }
 
 /**
@@ -29,9 +27,10 @@ export const SSH_GIT_USER = "hlp-bench-git";
 async function sshUser(): Promise<string> {
   if (process.getuid?.() !== 0) return userInfo().username;
   try {
-    await run("id", ["-u", SSH_GIT_USER]);
+    await run(["id", "-u", SSH_GIT_USER]);
   } catch {
-    await run("useradd", [
+    await run([
+      "useradd",
       "--system",
       "--shell",
       "/bin/sh",
@@ -42,7 +41,7 @@ async function sshUser(): Promise<string> {
     ]);
   }
   // No password, but not locked: sshd without PAM refuses locked ("!") accounts even for keys.
-  await run("usermod", ["--password", "*", SSH_GIT_USER]);
+  await run(["usermod", "--password", "*", SSH_GIT_USER]);
   return SSH_GIT_USER;
 }
 
@@ -61,7 +60,7 @@ export async function startSshd(dir: string): Promise<Sshd> {
   return {
     grant: async (...paths: string[]) => {
       for (const p of paths) {
-        if (user !== userInfo().username) await run("chown", ["-R", `${user}:`, p]);
+        if (user !== userInfo().username) await run(["chown", "-R", `${user}:`, p]);
         for (let d = dirname(p); d.startsWith("/tmp/"); d = dirname(d))
           await chmod(d, 0o711).catch(() => undefined);
       }

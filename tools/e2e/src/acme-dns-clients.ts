@@ -9,7 +9,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RunResult, run } from "./exec.js";
+import { type RunResult, run } from "@httprequest-lego-provider/run-command";
 
 /** acme.sh 3.1.3 (acmesh-official/acme.sh). git checks every object against this id. */
 export const ACME_SH_VERSION = "3.1.3";

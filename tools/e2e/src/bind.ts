@@ -1,8 +1,8 @@
 /** bind9 as the authoritative server for the test zones, on a loopback port of its own. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type Daemon, run, start } from "@httprequest-lego-provider/run-command";
 import { servedSerial } from "./dig.js";
-import { type Daemon, run, startDaemon } from "./exec.js";
 import type { Layout } from "./layout.js";
 import type { Ports } from "./ports.js";
 import type { ToolPaths } from "./system-tools.js";
@@ -67,7 +67,7 @@ export async function startBind(
   zones: readonly string[],
 ): Promise<Daemon> {
   // -f: foreground (we own the pid); -4: IPv4 only; no -u: run as the invoking user.
-  const daemon = startDaemon("named", [tools.named, "-4", "-f", "-c", layout.namedConf], {
+  const daemon = start("named", [tools.named, "-4", "-f", "-c", layout.namedConf], {
     logFile: join(layout.logDir, "named.stderr.log"),
   });
   // named answers SERVFAIL for a few ms after start until the zones are loaded.

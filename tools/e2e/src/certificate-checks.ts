@@ -1,5 +1,5 @@
 /** openssl checks of an issued certificate: its exact names, and its chain to Pebble's root. */
-import { run } from "./exec.js";
+import { run } from "@httprequest-lego-provider/run-command";
 
 /** Pure: DNS names from `openssl x509 -noout -ext subjectAltName` output. */
 export function parseSubjectAltNames(opensslOutput: string): string[] {

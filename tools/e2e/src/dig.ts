@@ -1,5 +1,5 @@
 /** Queries to the local authoritative server with dig (no recursion, one short try). */
-import { run } from "./exec.js";
+import { run } from "@httprequest-lego-provider/run-command";
 import { parseSoaSerial, parseTxtAnswers } from "./zones.js";
 
 export interface DnsTarget {

@@ -4,7 +4,7 @@
  */
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { run } from "./exec.js";
+import { run } from "@httprequest-lego-provider/run-command";
 import type { Layout } from "./layout.js";
 import type { Ports } from "./ports.js";
 import type { ToolPaths } from "./system-tools.js";

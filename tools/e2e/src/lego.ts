@@ -1,6 +1,6 @@
 /** The real lego binary with its httpreq DNS provider pointed at the provider under test. */
 import { join } from "node:path";
-import { type RunResult, run } from "./exec.js";
+import { type RunResult, run } from "@httprequest-lego-provider/run-command";
 
 export interface LegoRequest {
   readonly lego: string;

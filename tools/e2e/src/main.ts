@@ -6,12 +6,11 @@
  * namespace comes with it: if this launcher dies, unshare's --kill-child signals the inner run,
  * and when that exits the kernel ends every process left in the namespace.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { killRunningCommands, run } from "@httprequest-lego-provider/run-command";
 import { ACME_SH_DIR_VARIABLE, ensureAcmeSh } from "./acme-dns-clients.js";
-import { run } from "./exec.js";
 import { HELP, type Options, parseOptions, toArgv, UsageError } from "./options.js";
 import { pickPostgres } from "./postgres.js";
 import { runInside } from "./run-inside.js";
@@ -75,19 +74,18 @@ async function launchWith(inner: Options, providerCli: string, unshare: string):
     ...toArgv({ ...inner, insideNetns: true }),
   ];
   say("entering a new network namespace (loopback only)");
-  const child = spawn(unshare, unshareArgs, { stdio: "inherit" });
   // Ctrl-C reaches the inner run directly (same process group). A SIGTERM sent to us alone is
   // passed on by ending unshare, whose --kill-child then sends SIGTERM to the inner run.
-  const onTerm = () => child.kill("SIGKILL");
+  const onTerm = () => killRunningCommands();
   process.once("SIGTERM", onTerm);
   process.on("SIGINT", () => {});
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code, signal) => {
-      process.off("SIGTERM", onTerm);
-      resolve(code ?? (signal === "SIGKILL" ? 143 : 1));
-    });
-  });
+  try {
+    const result = await run([unshare, ...unshareArgs], { inherit: true, allowFailure: true });
+    if (result.signal === undefined) return result.code;
+    return result.signal === "SIGKILL" ? 143 : 1;
+  } finally {
+    process.off("SIGTERM", onTerm);
+  }
 }
 
 async function main(): Promise<number> {

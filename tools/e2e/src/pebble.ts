@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Daemon, run, startDaemon } from "./exec.js";
+import { type Daemon, run, start } from "@httprequest-lego-provider/run-command";
 import { httpsGetText } from "./https-get.js";
 import type { Layout } from "./layout.js";
 import type { Ports } from "./ports.js";
@@ -114,7 +114,7 @@ export function acmeDirectoryUrl(ports: Ports): string {
 }
 
 export async function startPebble(tools: ToolPaths, layout: Layout, ports: Ports): Promise<Daemon> {
-  const daemon = startDaemon(
+  const daemon = start(
     "pebble",
     [tools.pebble, "-config", layout.pebbleConfig, "-dnsserver", `127.0.0.1:${ports.dns}`],
     { env: pebbleEnv(), logFile: join(layout.logDir, "pebble.log") },

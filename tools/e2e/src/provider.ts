@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Daemon, type RunResult, run, startDaemon } from "./exec.js";
+import { type Daemon, type RunResult, run, start } from "@httprequest-lego-provider/run-command";
 import type { Layout } from "./layout.js";
 import type { Ports } from "./ports.js";
 import { waitUntil } from "./wait-until.js";
@@ -57,7 +57,7 @@ export async function startProvider(
   layout: Layout,
   name = "provider",
 ): Promise<Daemon> {
-  const daemon = startDaemon(name, [process.execPath, setup.cli, "serve"], {
+  const daemon = start(name, [process.execPath, setup.cli, "serve"], {
     env: setup.env,
     logFile: join(layout.logDir, `${name}.log`),
   });

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { killRunningCommands, run, stopAllDaemons } from "./exec.js";
+import { killRunningCommands, run, stopAllDaemons } from "@httprequest-lego-provider/run-command";
 import { layoutFor } from "./layout.js";
 import type { Options } from "./options.js";
 import { providerGet } from "./provider.js";

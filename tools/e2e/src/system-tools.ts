@@ -4,7 +4,7 @@
  */
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { run } from "./exec.js";
+import { run } from "@httprequest-lego-provider/run-command";
 
 export const TOOL_PACKAGES = {
   lego: "lego",

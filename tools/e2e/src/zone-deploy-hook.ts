@@ -11,9 +11,9 @@
 import { spawn } from "node:child_process";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { run } from "@httprequest-lego-provider/run-command";
 import { deployedCommit } from "./deployed-commit.js";
 import { servedSerial } from "./dig.js";
-import { run } from "./exec.js";
 import { pendingDeploysDir } from "./pending-deploys.js";
 import { waitUntil } from "./wait-until.js";
 import { parseLoadedSerial, zoneFileName } from "./zones.js";

@@ -4,9 +4,9 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { run } from "@httprequest-lego-provider/run-command";
 import { servedSerial, servedTxt } from "./dig.js";
 import { zoneAtHead } from "./dns-repository.js";
-import { run } from "./exec.js";
 import type { Layout } from "./layout.js";
 import type { ToolPaths } from "./system-tools.js";
 import { canonicalRecords, describeRecordDifference, parseSoaSerial, zoneFileName } from "./zones.js";

@@ -2,9 +2,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { displayArgv, run } from "@httprequest-lego-provider/run-command";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configureBind, renderNamedConf } from "../src/bind.js";
-import { displayArgv, run } from "../src/exec.js";
 import { layoutFor } from "../src/layout.js";
 import { locateTools, type ToolPaths } from "../src/system-tools.js";
 import { parseLoadedSerial, renderZone, ZONES, zoneFileName } from "../src/zones.js";

@@ -3,15 +3,12 @@
  * authorized_keys in a directory the caller owns, run in the foreground as a child (no daemon; the
  * only system path touched is the privilege-separation directory /run/sshd that sshd requires).
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { freePort } from "@httprequest-lego-provider/free-port";
-
-const exec = promisify(execFile);
+import { type Daemon, run, start } from "@httprequest-lego-provider/run-command";
 
 export interface LoopbackSshdOptions {
   /** The only account the server lets in (default: the current user). */
@@ -39,7 +36,7 @@ export interface LoopbackSshd {
 }
 
 async function keypair(path: string): Promise<{ priv: string; pub: string }> {
-  await exec("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "loopback-sshd", "-f", path]);
+  await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "loopback-sshd", "-f", path]);
   return { priv: await readFile(path, "utf8"), pub: (await readFile(`${path}.pub`, "utf8")).trim() };
 }
 
@@ -54,12 +51,13 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+async function waitForPort(port: number, sshd: Daemon): Promise<void> {
   const deadline = Date.now() + 10_000;
+  const log = async () => (await readFile(sshd.logFile, "utf8").catch(() => "")).slice(-4000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`sshd exited early: ${log()}`);
+    if (sshd.hasExited()) throw new Error(`sshd exited early: ${await log()}`);
     if (await portAnswers(port)) return;
-    if (Date.now() > deadline) throw new Error(`sshd did not listen on 127.0.0.1:${port}: ${log()}`);
+    if (Date.now() > deadline) throw new Error(`sshd did not listen on 127.0.0.1:${port}: ${await log()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -101,14 +99,10 @@ export async function startLoopbackSshd(
   const knownHostsFile = join(dir, "known_hosts");
   await writeFile(knownHostsFile, knownHosts, { mode: 0o600 });
 
-  let output = "";
-  const child = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", join(dir, "sshd_config")], {
-    stdio: ["ignore", "ignore", "pipe"],
+  const sshd = start("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f", join(dir, "sshd_config")], {
+    logFile: join(dir, "sshd.log"),
   });
-  child.stderr?.on("data", (d: Buffer) => {
-    output = (output + d.toString()).slice(-4000);
-  });
-  await waitForPort(port, child, () => output);
+  await waitForPort(port, sshd);
   return {
     port,
     user,
@@ -120,10 +114,7 @@ export async function startLoopbackSshd(
     wrongKnownHosts: `[127.0.0.1]:${port} ${hostType} ${other.pub.split(" ")[1]}\n`,
     authorizedKeysFile,
     stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
+      await sshd.stop();
     },
   };
 }

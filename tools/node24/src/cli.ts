@@ -8,8 +8,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { execa } from "execa";
+import { cliMain, UsageError } from "@httprequest-lego-provider/cli-main";
+import { run } from "@httprequest-lego-provider/run-command";
 import { ensureNode } from "./fetch-node.js";
 import { agreedVersion, shippedVersions } from "./runtime-version.js";
 
@@ -30,23 +30,15 @@ is skipped with a message.
   -h, --help       this text
 `;
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      "cache-dir": { type: "string" },
-      only: { type: "string" },
-      "print-node": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+const OPTIONS = {
+  "cache-dir": { type: "string" },
+  only: { type: "string" },
+  "print-node": { type: "boolean", default: false },
+} as const;
+
+cliMain({ name: "node24-tests", help: HELP, options: OPTIONS }, async (values) => {
   if (values.only && !(SUITES as readonly string[]).includes(values.only)) {
-    throw new TypeError(`--only takes one of ${SUITES.join(", ")}`);
+    throw new UsageError(`--only takes one of ${SUITES.join(", ")}`);
   }
   const log = (line: string): void => {
     process.stderr.write(`node24-tests: ${line}\n`);
@@ -72,17 +64,17 @@ async function main(argv: readonly string[]): Promise<number> {
     log(`running packages/${suite} tests under Node ${version} (${node})`);
     const started = performance.now();
     // The shipped node first on PATH, so processes the tests start run under it too.
-    const result = await execa(node, [vitest, "run"], {
+    const result = await run([node, vitest, "run"], {
       cwd: dir,
-      stdio: "inherit",
-      reject: false,
-      env: { PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` },
+      inherit: true,
+      allowFailure: true,
+      env: { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` },
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     log(
-      `packages/${suite} under Node ${version}: ${result.exitCode === 0 ? "passed" : "FAILED"} in ${seconds} s`,
+      `packages/${suite} under Node ${version}: ${result.code === 0 ? "passed" : "FAILED"} in ${seconds} s`,
     );
-    if (result.exitCode !== 0) failed.push(suite);
+    if (result.code !== 0) failed.push(suite);
   }
   if (failed.length > 0) {
     log(
@@ -91,14 +83,4 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   return 0;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`node24-tests: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = error instanceof TypeError ? 2 : 1;
-  },
-);
+});

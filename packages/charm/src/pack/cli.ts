@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
@@ -13,6 +12,7 @@ import {
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { output } from "@httprequest-lego-provider/run-command";
 import * as z from "zod/mini";
 import { bundleDispatcher } from "./bundle.js";
 import { charmFiles, DISPATCH_SCRIPT, ENTRY_POINT, type Packer, parseCharmcraftYaml } from "./charm-files.js";
@@ -71,7 +71,7 @@ export async function packCharm(options: {
   chmodSync(nodeBin, 0o755);
   if (options.strip) {
     try {
-      execFileSync("strip", ["--strip-all", nodeBin], { stdio: "ignore" });
+      await output(["strip", "--strip-all", nodeBin]);
       log(`Node ${nodeVersion} runtime stripped to ${mib(statSync(nodeBin).size)}`);
     } catch {
       log(`strip is not available: shipping Node ${nodeVersion} unstripped (${mib(statSync(nodeBin).size)})`);

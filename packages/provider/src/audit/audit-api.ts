@@ -5,7 +5,7 @@ import { AppError } from "../errors.js";
 import { absoluteUrl, type PublicUrl, parsePublicUrl } from "../http/public-url.js";
 import type { AuditRecord } from "./audit-entry.js";
 import type { AuditReader } from "./audit-log.js";
-import type { AuditFilter } from "./audit-repo.js";
+import { type AuditFilter, auditColumns } from "./audit-repo.js";
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -49,23 +49,11 @@ export function auditFilterOf(q: AuditQuery): AuditFilter {
   };
 }
 
+/** A record as the API shows it: the table's columns, with the time in ISO 8601. */
 export const auditJson = (r: AuditRecord) => ({
   id: r.id,
+  ...auditColumns(r),
   occurred_at: r.occurredAt.toISOString(),
-  kind: r.kind,
-  source: r.source,
-  actor: r.actor,
-  action: r.action,
-  target: r.target,
-  fqdn: r.fqdn,
-  outcome: r.outcome,
-  status: r.status,
-  commit_id: r.commitId,
-  duration_ms: r.durationMs,
-  detail: r.detail,
-  count: r.count,
-  client: r.client,
-  propagation_wait_ms: r.propagationWaitMs,
 });
 
 function pageUrl(pub: PublicUrl, req: Request, page: number): string {

@@ -58,7 +58,11 @@ const toRecord = (r: RawRecord): AuditRecord => ({
   propagationWaitMs: r.propagation_wait_ms ?? null,
 });
 
-const toRow = (e: AuditEntry) => ({
+/**
+ * An entry as the audit table's columns. The audit API's JSON uses the same names
+ * (`auditJson`), so a column and its API field cannot drift apart.
+ */
+export const auditColumns = (e: AuditEntry) => ({
   occurred_at: e.occurredAt,
   kind: e.kind,
   source: e.source,
@@ -86,7 +90,7 @@ export class AuditRepo {
     if (entries.length === 0) return;
     await this.knex.transaction(async (trx) => {
       for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
-        await trx(AUDIT_TABLE).insert(entries.slice(i, i + INSERT_CHUNK).map(toRow));
+        await trx(AUDIT_TABLE).insert(entries.slice(i, i + INSERT_CHUNK).map(auditColumns));
       }
     });
   }

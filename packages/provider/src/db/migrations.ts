@@ -6,7 +6,7 @@ import { auditLogMigration } from "../audit/audit-migration.js";
 import { auditPropagationMigration } from "../audit/audit-propagation-migration.js";
 import { principalChangeNotifyMigration } from "../auth/principal-change-migration.js";
 import { usedRefreshTokensMigration } from "../auth/used-refresh-tokens.js";
-import { advisoryLockKey } from "../dns/advisory-lock.js";
+import { advisoryLockKey } from "../dns/advisory-lock-key.js";
 import { recordChangeQueueMigration } from "../dns/change-queue.js";
 
 /**

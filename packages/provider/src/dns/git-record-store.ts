@@ -29,7 +29,6 @@ import { ReceivePackPush } from "./receive-pack-push.js";
 import type { RecordStore, StoreHealth, StoreResult } from "./record-store.js";
 import { redactCredentials } from "./redact-credentials.js";
 import { NotRegularFileError } from "./regular-file.js";
-import type { RemoteLock } from "./remote-lock.js";
 import {
   editZone,
   formatSerialDate,
@@ -47,7 +46,6 @@ export interface GitRecordStoreOptions extends SshSecrets {
   readonly dataDir: string;
   readonly logger: Logger;
   readonly metrics?: Registry | undefined;
-  readonly lock?: RemoteLock | undefined;
   /** Push attempts per batch before its callers get an error (default 10). */
   readonly maxAttempts?: number | undefined;
   /** Most changes in one commit (default 500). */
@@ -62,7 +60,6 @@ export interface BatchTiming {
   readonly size: number;
   readonly outcome: "pushed" | "unchanged" | "failed";
   readonly attempts: number;
-  readonly lockMs: number;
   readonly fetchMs: number;
   readonly editMs: number;
   readonly commitMs: number;
@@ -257,19 +254,9 @@ export class GitRecordStore implements RecordStore {
     this.metrics.batchSize.observe(batch.length);
     try {
       await this.start();
-      const land = async (): Promise<void> => {
-        const r = await this.land(batch, clock);
-        outcome = r.pushed ? "pushed" : "unchanged";
-        attempts = r.attempts;
-      };
-      if (this.options.lock === undefined) await land();
-      else {
-        const lockStart = performance.now();
-        await this.options.lock.withLock(async () => {
-          clock.ms.lock += performance.now() - lockStart;
-          await land();
-        });
-      }
+      const r = await this.land(batch, clock);
+      outcome = r.pushed ? "pushed" : "unchanged";
+      attempts = r.attempts;
     } catch (err) {
       const error = this.toBackendError(err, "push");
       const unsettled = batch.filter((p) => !p.settled);
@@ -285,14 +272,13 @@ export class GitRecordStore implements RecordStore {
         size: batch.length,
         outcome,
         attempts,
-        lockMs: clock.ms.lock,
         fetchMs: clock.ms.fetch,
         editMs: clock.ms.edit,
         commitMs: clock.ms.commit,
         pushMs: clock.ms.push,
         totalMs: performance.now() - started,
       };
-      for (const phase of ["lock", "fetch", "edit", "commit", "push"] as const) {
+      for (const phase of ["fetch", "edit", "commit", "push"] as const) {
         if (clock.ms[phase] > 0) this.metrics.phaseDuration.observe({ phase }, clock.ms[phase] / 1000);
       }
       this.metrics.phaseDuration.observe({ phase: "total" }, timing.totalMs / 1000);

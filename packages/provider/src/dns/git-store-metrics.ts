@@ -63,7 +63,7 @@ export function gitStoreMetrics(registry: Registry | undefined): GitStoreMetrics
       () =>
         new Histogram({
           name: "hlp_git_batch_phase_seconds",
-          help: "Time per batch spent in each phase (lock, fetch, edit, commit, push, total)",
+          help: "Time per batch spent in each phase (fetch, edit, commit, push, total)",
           labelNames: ["phase"],
           buckets: TIME_BUCKETS,
           registers,

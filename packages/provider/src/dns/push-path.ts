@@ -25,7 +25,7 @@ export interface ZoneWrite {
 
 /** Where a batch's time went; each push path adds its commit and push time. */
 export class PhaseClock {
-  readonly ms = { lock: 0, fetch: 0, edit: 0, commit: 0, push: 0 };
+  readonly ms = { fetch: 0, edit: 0, commit: 0, push: 0 };
   async time<T>(phase: keyof PhaseClock["ms"], fn: () => Promise<T>): Promise<T> {
     const start = performance.now();
     try {

@@ -10,7 +10,7 @@ import type { Knex } from "knex";
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
 import { AppError, DnsBackendError } from "../errors.js";
-import { advisoryLockKey } from "./advisory-lock.js";
+import { advisoryLockKey } from "./advisory-lock-key.js";
 import {
   ANSWERED_CHANNEL,
   type ChangeAnswer,
@@ -379,16 +379,13 @@ export class ReplicaRecordStore implements RecordStore {
   }
 }
 
-export interface ReplicaWiring {
-  /** The store that writes the repository while this replica holds the lease. */
-  readonly inner: RecordStore;
+/** What `createReplicaRecordStore` builds the queue and the lease from. */
+export interface ReplicaWiring extends Pick<ReplicaRecordStoreOptions, "inner" | "logger" | "pollMs"> {
   readonly knex: Knex;
   /** POSTGRESQL_DB_CONNECT_STRING: the lease needs a connection of its own. */
   readonly databaseUrl: string;
   /** Names the repository and branch (no credentials): replicas of one remote share it. */
   readonly remoteKey: string;
-  readonly logger: Logger;
-  readonly pollMs?: number | undefined;
   readonly metrics?: Registry | undefined;
 }
 
@@ -410,7 +407,8 @@ export function createReplicaRecordStore(wiring: ReplicaWiring): ReplicaRecordSt
   let store: ReplicaRecordStore | undefined;
   const lease = new WriterLease({
     url: wiring.databaseUrl,
-    // Not the per-batch RemoteLock's key: units of an older version may still take that one.
+    // Not the bare remote key: units of an older version may still take that one as a per-batch
+    // push lock (decision 0109).
     lockKey: advisoryLockKey(`record-writer:${wiring.remoteKey}`),
     waiterChannels: [ANSWERED_CHANNEL],
     writerChannels: [QUEUED_CHANNEL],

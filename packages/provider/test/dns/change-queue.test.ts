@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/db/migrations.js";
-import { advisoryLockKey } from "../../src/dns/advisory-lock.js";
+import { advisoryLockKey } from "../../src/dns/advisory-lock-key.js";
 import {
   ChangeQueue,
   failureAnswer,

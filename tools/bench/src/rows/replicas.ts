@@ -197,7 +197,7 @@ async function result(setup: Setup, clients: number): Promise<ReplicasStep> {
 async function audit(bare: string, landed: readonly Landed[]): Promise<{ missing: number; doubled: number }> {
   const texts = new Map<string, string>();
   for (const zone of zones) {
-    texts.set(zone, await run("git", ["--git-dir", bare, "show", `main:${zone}.domain`], { env: gitEnv() }));
+    texts.set(zone, await run(["git", "--git-dir", bare, "show", `main:${zone}.domain`], { env: gitEnv() }));
   }
   let missing = 0;
   let doubled = 0;
