@@ -178,6 +178,18 @@ describe("the writer lease", () => {
       const id = await q.enqueue({ kind: "present", fqdn: "_acme-challenge.l.example.test", value: "l" });
       await expect.poll(() => heard.length).toBe(1);
       expect(parseQueuedNotice(heard[0] as string, q.repo).map((c) => c.id)).toEqual([id]);
+      // Many changes in one insert: as many notifications as fit in NOTIFY's 8000 bytes, all of them.
+      heard.length = 0;
+      const many = Array.from({ length: 120 }, (_, i) => ({
+        kind: "present" as const,
+        fqdn: `_acme-challenge.l${i}.example.test`,
+        value: `l${i}`.padEnd(200, "x"),
+      }));
+      const ids = await q.enqueueMany(many);
+      const arrived = (): string[] => heard.flatMap((p) => parseQueuedNotice(p, q.repo).map((c) => c.id));
+      await expect.poll(() => arrived().length).toBe(120);
+      expect(arrived()).toEqual(ids);
+      expect(heard.length).toBeGreaterThan(1);
     } finally {
       await first.close();
       await second.close();
