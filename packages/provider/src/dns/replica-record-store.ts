@@ -172,7 +172,8 @@ export class ReplicaRecordStore implements RecordStore {
   async close(): Promise<void> {
     this.closing = true;
     if (this.timer !== undefined) clearInterval(this.timer);
-    await this.enqueuer.idle;
+    // Callers handed over in this very turn are refused like any caller from now on.
+    await this.enqueuer.run();
     await this.drain.idle;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.flush.run().catch(() => undefined);
@@ -217,6 +218,11 @@ export class ReplicaRecordStore implements RecordStore {
     const batch = this.toQueue;
     if (batch.length === 0) return;
     this.toQueue = [];
+    if (this.closing) {
+      const err = new DnsBackendError("The DNS record store is shutting down", { unavailable: true });
+      for (const p of batch) p.reject(err);
+      return;
+    }
     // The writer, or nobody to hand over to while the database is down: write ourselves.
     if (this.lease.holding || this.breaker?.down === true) {
       for (const p of batch) this.direct(p.change).then(p.resolve, p.reject);
