@@ -7,10 +7,12 @@ import { AcmeDnsValues } from "./acmedns/values-repo.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { Authenticator } from "./auth/authenticator.js";
 import { type LoginUsers, PasswordLogin } from "./auth/password-login.js";
+import type { PrincipalCache } from "./auth/principal-cache.js";
 import { TokenService } from "./auth/tokens.js";
 import { UsedRefreshTokens } from "./auth/used-refresh-tokens.js";
 import type { ChallengeObserver } from "./challenge/challenge-event.js";
 import type { Database } from "./db/database.js";
+import type { DatabaseBreaker } from "./db/reachability.js";
 import type { PropagationWaiter } from "./dns/propagation/propagation-waiter.js";
 import type { RecordStore } from "./dns/record-store.js";
 import { AppError } from "./errors.js";
@@ -50,6 +52,13 @@ export interface AppDeps {
   readonly publicUrl?: string | undefined;
   /** APP_PROPAGATION_CHECK: /present waits until the authoritative servers serve the value. */
   readonly propagation?: PropagationWaiter | undefined;
+  /**
+   * Users and grants served from memory (the one `logins` reads): admin API tokens then find their
+   * user there too. Without it, every token reads its user from the database.
+   */
+  readonly principals?: PrincipalCache | undefined;
+  /** Remembers a database outage (serve.ts); /readyz's check opens and closes it too. */
+  readonly breaker?: DatabaseBreaker | undefined;
   /** Extra routers mounted before the 404 handler (e.g. the admin UI). */
   readonly extraRouters?: readonly { path: string; router: express.Router }[];
   /** acme-dns's API (APP_ACMEDNS_ZONE, APP_ACMEDNS_REGISTER); default: no zone, no registration. */
@@ -77,8 +86,12 @@ export function createApp(deps: AppDeps): App {
   const accounts = new Accounts(deps.db.knex);
   const logins = deps.logins ?? createPasswordLogin(accounts.users, metrics);
   const tokens = deps.secretKey ? new TokenService(deps.secretKey) : undefined;
-  const authenticator = new Authenticator(accounts.users, logins, tokens, () =>
-    metrics.authFailures.inc({ reason: "bad_token" }),
+  const authenticator = new Authenticator(
+    accounts.users,
+    logins,
+    tokens,
+    () => metrics.authFailures.inc({ reason: "bad_token" }),
+    deps.principals,
   );
 
   const app = express();
@@ -113,7 +126,15 @@ export function createApp(deps: AppDeps): App {
       options: deps.acmedns ?? { zone: undefined, register: false },
     }),
   );
-  app.use(opsRoutes({ knex: deps.db.knex, store: deps.store, metrics, logger: deps.logger }));
+  app.use(
+    opsRoutes({
+      knex: deps.db.knex,
+      store: deps.store,
+      metrics,
+      logger: deps.logger,
+      breaker: deps.breaker,
+    }),
+  );
   app.use(
     "/api/v1",
     adminRoutes({

@@ -12,6 +12,7 @@ import { banner } from "./banner.js";
 import { type Config, ConfigError } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { migrate, pendingMigrations } from "./db/migrations.js";
+import { DatabaseBreaker, knexProbe } from "./db/reachability.js";
 import { ensureDemoUser } from "./dev-demo.js";
 import { ensureDemoRepository } from "./dns/demo-repository.js";
 import { createGitRecordStore } from "./dns/git-record-store.js";
@@ -92,6 +93,19 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         "/present waits until the authoritative DNS servers serve the record",
       );
     }
+    // Once a query finds the database unreachable, the hot path stops trying it per request
+    // until a background probe finds it back (docs/operations: database outage).
+    const breaker = new DatabaseBreaker({
+      probe: knexProbe(db.knex),
+      onChange: (down, err) => {
+        if (down)
+          logger.warn(
+            { err: redactCredentials(err instanceof Error ? err.message : String(err)) },
+            "database unreachable: serving recently verified clients from memory until it is back",
+          );
+        else logger.info("database reachable again");
+      },
+    });
     // On PostgreSQL, replicas of one remote hand their changes to one writer (decision 0109);
     // the embedded database has one process, which writes the repository itself.
     let records: RecordStore = store;
@@ -103,6 +117,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         remoteKey: `${store.remote.displayUrl}\n${store.remote.branch ?? ""}`,
         logger,
         metrics: metrics.registry,
+        breaker,
       });
       await replicas.start();
       records = replicas;
@@ -110,6 +125,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     const principals = new PrincipalCache(new Accounts(db.knex).users, {
       maxStaleMs: config.authCacheMaxStaleSeconds * 1000,
       onLookup: (source) => metrics.principalLookups.inc({ source }),
+      breaker,
     });
     // Without the triggers nothing would announce a change: every login then reads the database.
     const pending = await pendingMigrations(db.knex).catch(() => [principalChangeNotifyMigration.name]);
@@ -142,6 +158,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       metrics,
       audit,
       logins,
+      principals,
+      breaker,
       extraRouters,
       trustedProxies: config.trustedProxies,
       publicUrl: config.baseUrl,
@@ -172,6 +190,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        breaker.close();
         await records.close();
         await admin.close();
         await feed?.close();

@@ -157,8 +157,11 @@ export function createAdminUi(deps: AdminUiDeps): AdminUi {
     }
     const e = toResponseError(err);
     if (e.status >= 500) deps.logger.error({ err, path: req.path }, "admin page failed");
+    // An outage is no bug: say what it is rather than "something went wrong".
     const message =
-      e.status >= 500 ? "Something went wrong; the error has been logged. Please try again." : e.message;
+      e.status >= 500 && e.code !== "database_unavailable"
+        ? "Something went wrong; the error has been logged. Please try again."
+        : e.message;
     const signedIn = locals(res).session !== undefined;
     send(
       res,

@@ -1,7 +1,9 @@
 import type { Grant } from "../challenge/permission.js";
+import { isDatabaseDown } from "../db/reachability.js";
 import type { UserRow, UsersRepo } from "../db/users-repo.js";
 import { AppError } from "../errors.js";
 import type { PasswordLogin } from "./password-login.js";
+import type { PrincipalCache } from "./principal-cache.js";
 import { InvalidTokenError, type TokenService } from "./tokens.js";
 
 export interface Principal {
@@ -41,6 +43,7 @@ export class Authenticator {
     private readonly logins: PasswordLogin,
     private readonly tokens: TokenService | undefined,
     private readonly onBadToken: () => void = () => {},
+    private readonly principals?: PrincipalCache,
   ) {}
 
   async authenticate(header: string | undefined, clientAddress: string): Promise<Principal> {
@@ -66,16 +69,29 @@ export class Authenticator {
     return this.password(creds.username, creds.password, address);
   }
 
+  /**
+   * With the principal cache, a token's user comes from memory like a Basic-auth principal's:
+   * invalidated at once by a change to the user (a new password or deactivation ends the token,
+   * decision 0702), and kept through a database outage for APP_AUTH_CACHE_MAX_STALE.
+   */
   private async bearer(token: string): Promise<Principal> {
     if (!this.tokens) throw unauthorized("Token authentication is not configured");
+    const principals = this.principals;
+    let found: Principal | undefined;
     let user: UserRow;
     try {
-      ({ user } = await this.tokens.verify(token, "access", (id) => this.users.findById(id)));
+      ({ user } = await this.tokens.verify(token, "access", async (id) => {
+        if (principals === undefined) return this.users.findById(id);
+        found = await principals.findById(id, (userId) => this.users.findById(userId));
+        return found?.user;
+      }));
     } catch (err) {
+      // The database could not say: that is a 503 (AppError), not a bad token.
+      if (err instanceof AppError || isDatabaseDown(err)) throw err;
       this.onBadToken();
       throw unauthorized(err instanceof InvalidTokenError ? err.message : "Token is invalid");
     }
-    const found = await this.users.findWithGrants(user.username);
-    return found ?? { user, grants: [] };
+    if (found !== undefined) return found;
+    return (await this.users.findWithGrants(user.username)) ?? { user, grants: [] };
   }
 }

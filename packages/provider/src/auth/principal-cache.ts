@@ -1,5 +1,6 @@
 import type { ChangeListener, ChangeSubscription } from "../db/change-feed.js";
 import { DEAF_SUBSCRIPTION } from "../db/change-feed.js";
+import type { DatabaseBreaker } from "../db/reachability.js";
 import type { UserWithGrants } from "../db/users-repo.js";
 import { AppError } from "../errors.js";
 import { parsePrincipalChange } from "./principal-change-migration.js";
@@ -26,6 +27,8 @@ export interface PrincipalCacheOptions {
   readonly maxEntries?: number;
   readonly now?: () => number;
   readonly onLookup?: (how: PrincipalLookup) => void;
+  /** Remembers an outage, so lookups during it answer from memory without trying the database. */
+  readonly breaker?: DatabaseBreaker;
 }
 
 interface Entry {
@@ -105,9 +108,11 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
     const epoch = this.epoch;
     let found: UserWithGrants | undefined;
     try {
+      this.options.breaker?.check();
       found = await this.source.findWithGrants(username);
     } catch (err) {
       if (!isUnreachable(err)) throw err;
+      this.options.breaker?.failed(err);
       if (entry && this.now() - entry.loadedAt <= this.options.maxStaleMs) {
         this.options.onLookup?.("stale");
         return { ...entry.principal, stale: true };
@@ -121,6 +126,34 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
       this.store(username, { principal: found, loadedAt: now, epoch });
     }
     return found;
+  }
+
+  /**
+   * The principal with user id `id` (an admin API token names its user by id), through the same
+   * cache, invalidation and outage rules as a lookup by name: a user cached under a name is served
+   * from memory (or, while the database is unreachable, from a stale entry within `maxStaleMs`);
+   * anyone else costs one read by id, refused with a 503 while the database is unreachable.
+   */
+  async findById(
+    id: number,
+    loadById: (id: number) => Promise<UserWithGrants["user"] | undefined>,
+  ): Promise<CachedPrincipal | undefined> {
+    for (const username of [...(this.usernames.get(id) ?? [])]) {
+      const found = await this.findWithGrants(username);
+      if (found?.user.id === id) return found;
+    }
+    let user: UserWithGrants["user"] | undefined;
+    try {
+      this.options.breaker?.check();
+      user = await loadById(id);
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      this.options.breaker?.failed(err);
+      throw databaseUnavailable(err);
+    }
+    if (!user) return undefined;
+    const found = await this.findWithGrants(user.username);
+    return found?.user.id === id ? found : undefined;
   }
 
   onNotification(payload: string): void {

@@ -25,14 +25,18 @@ export const ANSWERED_CHANNEL = "hlp_record_change_answered";
 /** Answers per notification: NOTIFY payloads are limited to 8000 bytes. */
 const ANSWERS_PER_NOTICE = 100;
 
-/** What the queued notification carries: the repository key, the row's id and the change. */
+/**
+ * What a queued notification carries: the repository key and the changes of one insert, each as
+ * [id, kind, fqdn, value]. One insert queues every change a replica took in one turn of its event
+ * loop, and tells the writer in as few notifications as fit in NOTIFY's 8000 bytes.
+ */
 export interface QueuedNotice {
   readonly repo: string;
-  readonly id: string;
-  readonly kind: string;
-  readonly fqdn: string;
-  readonly value: string | null;
+  readonly changes: readonly (readonly [string, string, string, string | null])[];
 }
+
+/** A notification's budget for its changes (NOTIFY payloads are limited to 8000 bytes). */
+const QUEUED_NOTICE_BYTES = 7000;
 
 /** What the answered notification carries: successes with their commit, and failed ids. */
 export interface AnsweredNotice {
@@ -104,29 +108,58 @@ export class ChangeQueue {
 
   /** Queues a change and wakes the writer; returns the row's id. */
   async enqueue(change: TxtChange): Promise<string> {
-    const value = change.kind === "present" ? change.value : (change.value ?? null);
-    const result = await this.knex.raw<{ rows: { id: string }[] }>(
-      `WITH c AS (
-         INSERT INTO hlp_record_change (repo, kind, fqdn, value) VALUES (?, ?, ?, ?) RETURNING id
-       ) SELECT c.id::text AS id,
-                pg_notify(?, json_build_object('repo', ?::text, 'id', c.id::text, 'kind', ?::text,
-                                               'fqdn', ?::text, 'value', ?::text)::text)
-         FROM c`,
-      [
-        this.repo,
-        change.kind,
-        change.fqdn,
-        value,
-        QUEUED_CHANNEL,
-        this.repo,
-        change.kind,
-        change.fqdn,
-        value,
-      ],
-    );
-    const id = result.rows[0]?.id;
+    const [id] = await this.enqueueMany([change]);
     if (id === undefined) throw new Error("the change queue returned no id");
     return id;
+  }
+
+  /**
+   * Queues changes in one statement (ids in the order given) and wakes the writer with one
+   * notification per 7000 bytes of them; also deletes `forget` (answers already delivered), so a
+   * busy waiter's housekeeping rides on its next insert.
+   */
+  async enqueueMany(changes: readonly TxtChange[], forget: readonly string[] = []): Promise<string[]> {
+    if (changes.length === 0) {
+      await this.forget(forget);
+      return [];
+    }
+    let group = 0;
+    let bytes = 0;
+    const rows = changes.map((change) => {
+      const value = change.kind === "present" ? change.value : (change.value ?? null);
+      // The id, quotes and commas take at most 40 bytes more than the fields.
+      const size = change.fqdn.length + (value?.length ?? 4) + change.kind.length + 40;
+      if (bytes > 0 && bytes + size > QUEUED_NOTICE_BYTES) {
+        group += 1;
+        bytes = 0;
+      }
+      bytes += size;
+      return { kind: change.kind, fqdn: change.fqdn, value, g: group };
+    });
+    // Ids are drawn first, in the given order, so the answer maps back without trusting the order
+    // of RETURNING; the notifications go out when the statement commits, after the rows exist.
+    const result = await this.knex.raw<{ rows: { id: string }[] }>(
+      `WITH f AS (
+         DELETE FROM hlp_record_change WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)
+       ), v AS (
+         SELECT nextval(pg_get_serial_sequence('hlp_record_change', 'id')) AS id, x.*
+         FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS (kind text, fqdn text, value text, g int))
+              WITH ORDINALITY AS x(kind, fqdn, value, g, ord)
+         ORDER BY x.ord
+       ), i AS (
+         INSERT INTO hlp_record_change (id, repo, kind, fqdn, value)
+         SELECT id, ?, kind, fqdn, value FROM v ORDER BY ord RETURNING id
+       ), n AS (
+         SELECT pg_notify(?, json_build_object('repo', ?::text, 'changes',
+                  json_agg(json_build_array(v.id::text, v.kind, v.fqdn, v.value) ORDER BY v.ord))::text)
+         FROM v GROUP BY v.g
+       )
+       SELECT v.id::text AS id, (SELECT count(*) FROM n) AS notices, (SELECT count(*) FROM i) AS inserted
+       FROM v ORDER BY v.ord`,
+      [JSON.stringify(forget), JSON.stringify(rows), this.repo, QUEUED_CHANNEL, this.repo],
+    );
+    if (result.rows.length !== changes.length) throw new Error("the change queue returned no id");
+    return result.rows.map((r) => r.id);
   }
 
   /** Claims up to `limit` queued changes, oldest first. Only the writer calls this. */
@@ -246,12 +279,22 @@ export class ChangeQueue {
   }
 }
 
-/** A queued notification's change, when it is one of ours and well formed. */
-export function parseQueuedNotice(payload: string, repo: string): QueuedChange | undefined {
-  const n = parseJson(payload) as Partial<QueuedNotice> | undefined;
-  if (n?.repo !== repo || typeof n.id !== "string" || typeof n.fqdn !== "string") return undefined;
-  if (n.kind !== "present" && n.kind !== "cleanup") return undefined;
-  return { id: n.id, change: toChange({ id: n.id, kind: n.kind, fqdn: n.fqdn, value: n.value ?? null }) };
+/** A queued notification's changes, those well formed, when it is for our repository. */
+export function parseQueuedNotice(payload: string, repo: string): QueuedChange[] {
+  const n = parseJson(payload) as (Partial<QueuedNotice> & Record<string, unknown>) | undefined;
+  if (n?.repo !== repo) return [];
+  // One change per notification: what a replica of the previous version sends.
+  const list: unknown[] = Array.isArray(n.changes) ? n.changes : [[n.id, n.kind, n.fqdn, n.value]];
+  const out: QueuedChange[] = [];
+  for (const item of list) {
+    if (!Array.isArray(item)) continue;
+    const [id, kind, fqdn, value] = item as unknown[];
+    if (typeof id !== "string" || typeof fqdn !== "string") continue;
+    if (kind !== "present" && kind !== "cleanup") continue;
+    const v = typeof value === "string" ? value : null;
+    out.push({ id, change: toChange({ id, kind, fqdn, value: v }) });
+  }
+  return out;
 }
 
 /** An answered notification, when it is for our repository. */

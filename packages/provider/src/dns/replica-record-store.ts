@@ -9,6 +9,7 @@
 import type { Knex } from "knex";
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
+import type { DatabaseBreaker } from "../db/reachability.js";
 import { AppError, DnsBackendError } from "../errors.js";
 import { advisoryLockKey } from "./advisory-lock-key.js";
 import {
@@ -36,6 +37,14 @@ export interface ReplicaRecordStoreOptions {
   readonly pollMs?: number | undefined;
   /** A change no writer has claimed after this long is taken back and fails with a 503 (ms). */
   readonly claimTimeoutMs?: number | undefined;
+  /** While the database is known down, changes go straight to the repository without trying it. */
+  readonly breaker?: DatabaseBreaker | undefined;
+}
+
+interface ToQueue {
+  readonly change: TxtChange;
+  resolve(result: StoreResult): void;
+  reject(err: Error): void;
 }
 
 interface Waiter {
@@ -49,6 +58,8 @@ const CLAIM_LIMIT = 500;
 /** Answers nobody collected are dropped after this long (their replica stopped). */
 const PRUNE_AFTER_SECONDS = 600;
 const PRUNE_EVERY_MS = 60_000;
+/** How long claimed marks and delivered answers' deletes are gathered before they are written. */
+const HOUSEKEEPING_DELAY_MS = 100;
 
 /** Runs `task` now, or once more after the run in flight when asked again meanwhile. */
 class Coalesced {
@@ -84,6 +95,7 @@ export class ReplicaRecordStore implements RecordStore {
   private readonly log: Logger;
   private readonly pollMs: number;
   private readonly claimTimeoutMs: number;
+  private readonly breaker: DatabaseBreaker | undefined;
   private readonly waiters = new Map<string, Waiter>();
   /** Changes the writer took from the queue and has not answered yet. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -93,11 +105,15 @@ export class ReplicaRecordStore implements RecordStore {
   /** Ids taken from notifications, to be marked claimed; answered ids to be deleted. */
   private toMark: string[] = [];
   private toForget: string[] = [];
+  /** Changes this replica's callers handed over, to be queued in the next insert. */
+  private toQueue: ToQueue[] = [];
+  private readonly enqueuer = new Coalesced(() => this.enqueueWaiting());
   private readonly drain = new Coalesced(() => this.claimAndApply());
   private readonly flush = new Coalesced(() => this.writeAnswers());
   private readonly gather = new Coalesced(() => this.collectAnswers());
   private readonly housekeeping = new Coalesced(() => this.markAndForget());
   private timer: NodeJS.Timeout | undefined;
+  private housekeepingTimer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
   private closing = false;
   private polling = false;
@@ -111,6 +127,7 @@ export class ReplicaRecordStore implements RecordStore {
     this.log = options.logger.child({ component: "replica-record-store" });
     this.pollMs = options.pollMs ?? 1000;
     this.claimTimeoutMs = options.claimTimeoutMs ?? 60_000;
+    this.breaker = options.breaker;
   }
 
   /** Connects, tries for the lease, and starts the poll. */
@@ -155,9 +172,13 @@ export class ReplicaRecordStore implements RecordStore {
   async close(): Promise<void> {
     this.closing = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    // Callers handed over in this very turn are refused like any caller from now on.
+    await this.enqueuer.run();
     await this.drain.idle;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.flush.run().catch(() => undefined);
+    if (this.housekeepingTimer !== undefined) clearTimeout(this.housekeepingTimer);
+    await this.housekeeping.run();
     await this.lease.close();
     // Whoever still waits here hears from the queue no more: their rows are taken back if
     // unclaimed; a claimed row is answered by the next writer, but not to this replica.
@@ -178,21 +199,54 @@ export class ReplicaRecordStore implements RecordStore {
 
   // ---- this replica's callers ----
 
-  private async submit(change: TxtChange): Promise<StoreResult> {
+  private submit(change: TxtChange): Promise<StoreResult> {
     if (this.closing) {
-      throw new DnsBackendError("The DNS record store is shutting down", { unavailable: true });
+      return Promise.reject(
+        new DnsBackendError("The DNS record store is shutting down", { unavailable: true }),
+      );
     }
     if (this.lease.holding) return this.direct(change);
-    let id: string;
+    return new Promise<StoreResult>((resolve, reject) => {
+      this.toQueue.push({ change, resolve, reject });
+      // Whatever arrives in this turn of the event loop (or while an insert is out) goes in one.
+      if (this.toQueue.length === 1) setImmediate(() => void this.enqueuer.run());
+    });
+  }
+
+  /** Queues what the callers handed over since the last insert, in one statement. */
+  private async enqueueWaiting(): Promise<void> {
+    const batch = this.toQueue;
+    if (batch.length === 0) return;
+    this.toQueue = [];
+    if (this.closing) {
+      const err = new DnsBackendError("The DNS record store is shutting down", { unavailable: true });
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    // The writer, or nobody to hand over to while the database is down: write ourselves.
+    if (this.lease.holding || this.breaker?.down === true) {
+      for (const p of batch) this.direct(p.change).then(p.resolve, p.reject);
+      return;
+    }
+    const forget = this.toForget;
+    this.toForget = [];
+    let ids: string[];
     try {
-      id = await this.queue.enqueue(change);
+      ids = await this.queue.enqueueMany(
+        batch.map((p) => p.change),
+        forget,
+      );
     } catch (err) {
+      this.breaker?.failed(err);
+      this.toForget.push(...forget);
       // Without the queue, write the repository ourselves: correct, if slower, beside the writer.
       this.log.warn({ err: String(err) }, "change queue unreachable: writing the DNS repository directly");
-      return this.direct(change);
+      for (const p of batch) this.direct(p.change).then(p.resolve, p.reject);
+      return;
     }
-    return new Promise<StoreResult>((resolve, reject) => {
-      this.waiters.set(id, { since: Date.now(), resolve, reject });
+    const since = Date.now();
+    batch.forEach((p, i) => {
+      this.waiters.set(ids[i] as string, { since, resolve: p.resolve, reject: p.reject });
     });
   }
 
@@ -289,18 +343,26 @@ export class ReplicaRecordStore implements RecordStore {
     this.toMark = [];
     this.toForget = [];
     try {
-      await this.queue.markClaimed(mark);
-      await this.queue.forget(forget);
+      if (mark.length > 0) await this.queue.markClaimed(mark);
+      if (forget.length > 0) await this.queue.forget(forget);
     } catch (err) {
       // Unmarked rows are only claimed by the poll (and skipped); undeleted ones are pruned.
       this.log.warn({ err: String(err) }, "change queue housekeeping failed");
     }
   }
 
+  /**
+   * Neither step is urgent (a mark matters only to a change still unanswered after the claim
+   * timeout; an answered row only takes space), so they are gathered for a moment into one
+   * statement each, and a waiter's deletes mostly ride on its next insert instead.
+   */
   private kickHousekeeping(): void {
-    if (this.toMark.length + this.toForget.length === 1) {
-      setImmediate(() => void this.housekeeping.run());
-    }
+    if (this.housekeepingTimer !== undefined) return;
+    this.housekeepingTimer = setTimeout(() => {
+      this.housekeepingTimer = undefined;
+      void this.housekeeping.run();
+    }, HOUSEKEEPING_DELAY_MS);
+    this.housekeepingTimer.unref();
   }
 
   // ---- notifications and the poll ----
@@ -309,11 +371,12 @@ export class ReplicaRecordStore implements RecordStore {
   notified(channel: string, payload: string): void {
     if (channel === QUEUED_CHANNEL) {
       if (!this.lease.holding || this.closing) return;
-      const queued = parseQueuedNotice(payload, this.queue.repo);
-      if (queued === undefined || this.applying.has(queued.id)) return;
-      this.apply(queued);
-      this.toMark.push(queued.id);
-      this.kickHousekeeping();
+      for (const queued of parseQueuedNotice(payload, this.queue.repo)) {
+        if (this.applying.has(queued.id)) continue;
+        this.apply(queued);
+        this.toMark.push(queued.id);
+        this.kickHousekeeping();
+      }
     } else if (channel === ANSWERED_CHANNEL && this.waiters.size > 0) {
       const answered = parseAnsweredNotice(payload, this.queue.repo);
       if (answered === undefined) return;
@@ -387,6 +450,7 @@ export interface ReplicaWiring extends Pick<ReplicaRecordStoreOptions, "inner" |
   /** Names the repository and branch (no credentials): replicas of one remote share it. */
   readonly remoteKey: string;
   readonly metrics?: Registry | undefined;
+  readonly breaker?: DatabaseBreaker | undefined;
 }
 
 /** `hlp_dns_writer`: which replica writes the repository, read at every scrape. */
@@ -421,6 +485,7 @@ export function createReplicaRecordStore(wiring: ReplicaWiring): ReplicaRecordSt
     lease,
     logger: wiring.logger,
     pollMs: wiring.pollMs,
+    breaker: wiring.breaker,
   });
   registerWriterGauge(wiring.metrics, store);
   return store;

@@ -1,3 +1,4 @@
+import { isDatabaseDown } from "../db/reachability.js";
 import { AppError, type ErrorCode, toAppError } from "../errors.js";
 
 /**
@@ -76,7 +77,18 @@ export function clientErrorOf(err: unknown): AppError | undefined {
   return undefined;
 }
 
-/** What every error handler answers with: a client's 4xx, or the error as the service knows it. */
+/**
+ * What every error handler answers with: a client's 4xx, a 503 when the database cannot be
+ * reached (the admin API and pages during an outage: nothing is wrong with the request), or the
+ * error as the service knows it.
+ */
 export function toResponseError(err: unknown): AppError {
+  if (!(err instanceof AppError) && isDatabaseDown(err)) {
+    return new AppError(
+      "database_unavailable",
+      "The database is unreachable: nothing was read or changed; try again once it is back",
+      { cause: err },
+    );
+  }
   return clientErrorOf(err) ?? toAppError(err);
 }

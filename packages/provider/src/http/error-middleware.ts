@@ -22,7 +22,9 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       return;
     }
     const appError = toResponseError(err);
-    if (appError.status >= 500) logger.error({ err }, appError.message);
+    // An outage is logged once where it is noticed, not with a stack per refused request.
+    if (appError.code === "database_unavailable") logger.warn(appError.message);
+    else if (appError.status >= 500) logger.error({ err }, appError.message);
     sendError(res, appError);
   };
 }

@@ -1,6 +1,7 @@
 import express, { type Router } from "express";
 import type { Knex } from "knex";
 import type { Logger } from "pino";
+import type { DatabaseBreaker } from "../db/reachability.js";
 import type { RecordStore } from "../dns/record-store.js";
 import { redactCredentials } from "../dns/redact-credentials.js";
 import type { HttpMetrics } from "./metrics.js";
@@ -17,6 +18,8 @@ export function opsRoutes(deps: {
   store: RecordStore;
   metrics: HttpMetrics;
   logger?: Logger | undefined;
+  /** Told what the check found, so requests stop or resume trying the database with it. */
+  breaker?: DatabaseBreaker | undefined;
 }): Router {
   const router = express.Router();
   router.get("/healthz", (_req, res) => {
@@ -26,7 +29,9 @@ export function opsRoutes(deps: {
     const checks: Record<"database" | "git", ReadinessCheck> = { database: "ok", git: "ok" };
     try {
       await deps.knex.raw("select 1");
+      deps.breaker?.succeeded();
     } catch (err) {
+      deps.breaker?.failed(err);
       checks.database = "unreachable";
       deps.logger?.warn(
         { err: redactCredentials(err instanceof Error ? err.message : String(err)) },

@@ -98,6 +98,23 @@ describe("the change queue", () => {
     expect(await q.withdraw(taken)).toBe("gone");
   });
 
+  it("queues many changes in one insert, in order, and deletes delivered answers with it", async () => {
+    const q = queue("many");
+    const first = await q.enqueue({ kind: "present", fqdn: "_acme-challenge.m.example.test", value: "m0" });
+    const changes = Array.from({ length: 120 }, (_, i) => ({
+      kind: "present" as const,
+      fqdn: `_acme-challenge.m${i}.example.test`,
+      value: `v${i}`.padEnd(200, "x"),
+    }));
+    const ids = await q.enqueueMany(changes, [first]);
+    expect(ids).toHaveLength(120);
+    expect([...ids].sort((a, b) => Number(a) - Number(b))).toEqual(ids);
+    expect(await q.withdraw(first)).toBe("gone");
+    const claimed = await q.claim(500);
+    expect(claimed.map((c) => c.id)).toEqual(ids);
+    expect(claimed.map((c) => c.change)).toEqual(changes);
+  });
+
   it("keeps each repository's changes apart", async () => {
     const a = queue("repo-a");
     const b = queue("repo-b");
@@ -108,14 +125,23 @@ describe("the change queue", () => {
 
   it("reads only well-formed notices of its own repository", () => {
     const repo = advisoryLockKey("notices");
-    const notice = { repo, id: "7", kind: "present", fqdn: "_acme-challenge.n.example.test", value: "n" };
-    expect(parseQueuedNotice(JSON.stringify(notice), repo)).toEqual({
-      id: "7",
-      change: { kind: "present", fqdn: "_acme-challenge.n.example.test", value: "n" },
-    });
-    expect(parseQueuedNotice(JSON.stringify({ ...notice, repo: "other" }), repo)).toBeUndefined();
-    expect(parseQueuedNotice(JSON.stringify({ ...notice, kind: "drop" }), repo)).toBeUndefined();
-    expect(parseQueuedNotice("not json", repo)).toBeUndefined();
+    const notice = { repo, changes: [["7", "present", "_acme-challenge.n.example.test", "n"]] };
+    expect(parseQueuedNotice(JSON.stringify(notice), repo)).toEqual([
+      { id: "7", change: { kind: "present", fqdn: "_acme-challenge.n.example.test", value: "n" } },
+    ]);
+    // A replica of the previous version sends one change per notification.
+    const single = { repo, id: "8", kind: "cleanup", fqdn: "_acme-challenge.n.example.test", value: null };
+    expect(parseQueuedNotice(JSON.stringify(single), repo)).toEqual([
+      { id: "8", change: { kind: "cleanup", fqdn: "_acme-challenge.n.example.test", value: undefined } },
+    ]);
+    expect(parseQueuedNotice(JSON.stringify({ ...notice, repo: "other" }), repo)).toEqual([]);
+    expect(
+      parseQueuedNotice(
+        JSON.stringify({ repo, changes: [["9", "drop", "_acme-challenge.x.test", "v"]] }),
+        repo,
+      ),
+    ).toEqual([]);
+    expect(parseQueuedNotice("not json", repo)).toEqual([]);
     expect(parseAnsweredNotice(JSON.stringify({ repo, ok: [["7", null]], failed: [] }), repo)).toEqual({
       repo,
       ok: [["7", null]],
@@ -151,7 +177,19 @@ describe("the writer lease", () => {
       const q = queue("lease-test");
       const id = await q.enqueue({ kind: "present", fqdn: "_acme-challenge.l.example.test", value: "l" });
       await expect.poll(() => heard.length).toBe(1);
-      expect(parseQueuedNotice(heard[0] as string, q.repo)?.id).toBe(id);
+      expect(parseQueuedNotice(heard[0] as string, q.repo).map((c) => c.id)).toEqual([id]);
+      // Many changes in one insert: as many notifications as fit in NOTIFY's 8000 bytes, all of them.
+      heard.length = 0;
+      const many = Array.from({ length: 120 }, (_, i) => ({
+        kind: "present" as const,
+        fqdn: `_acme-challenge.l${i}.example.test`,
+        value: `l${i}`.padEnd(200, "x"),
+      }));
+      const ids = await q.enqueueMany(many);
+      const arrived = (): string[] => heard.flatMap((p) => parseQueuedNotice(p, q.repo).map((c) => c.id));
+      await expect.poll(() => arrived().length).toBe(120);
+      expect(arrived()).toEqual(ids);
+      expect(heard.length).toBeGreaterThan(1);
     } finally {
       await first.close();
       await second.close();

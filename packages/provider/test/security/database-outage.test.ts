@@ -2,13 +2,15 @@
  * PostgreSQL stops while the service runs (a private server this test starts and stops): a client
  * the database confirmed recently keeps presenting, one it has not is told the database is
  * unreachable (503, not 401: its password may be right), /readyz says so, and the audit trail
- * holds its entries until the database is back, then writes them.
+ * holds its entries until the database is back, then writes them. The admin API and pages answer
+ * a clear 503 meanwhile, and an admin API token verified recently keeps working like a password.
  */
 import { type PrivateCluster, startPrivateCluster } from "@httprequest-lego-provider/test-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SESSION_COOKIE } from "../../src/admin/page-kit.js";
 import { loopbackRequest, runCli } from "../helpers/service-process.js";
-import { ALICE, type AuthService, presentBody, startAuthService } from "./auth-fixture.js";
+import { ALICE, type AuthService, OPS, presentBody, startAuthService } from "./auth-fixture.js";
 
 const BOB = { username: "bob", password: "bob-correct-password-1" };
 
@@ -95,4 +97,59 @@ describe("a PostgreSQL outage", () => {
     expect((await auditedValues()).length).toBe(auditedBefore + 2);
     expect(await metric("hlp_audit_dropped_total")).toBe(0);
   }, 180_000);
+
+  it("answers the admin API and pages 503, and keeps recently verified tokens working", async () => {
+    const json = { "content-type": "application/json" };
+    const token = async (who: { username: string; password: string }): Promise<string> => {
+      const r = await loopbackRequest(`${s.svc.url}/api/v1/auth/token/`, {
+        body: JSON.stringify(who),
+        headers: json,
+      });
+      expect(r.status).toBe(200);
+      return (JSON.parse(r.body) as { access: string }).access;
+    };
+    const bearer = (t: string) => ({ ...json, authorization: `Bearer ${t}` });
+    const presentWith = (t: string, value: string) =>
+      loopbackRequest(`${s.svc.url}/present`, { headers: bearer(t), body: presentBody(value) });
+    const users = (t: string) => loopbackRequest(`${s.svc.url}/api/v1/users/`, { headers: bearer(t) });
+
+    const alice = await token(ALICE);
+    expect((await presentWith(alice, "bearer-before")).status).toBe(200);
+    // A token served from memory still ends the moment its user's password changes (decision 0702).
+    const oldOps = await token(OPS);
+    expect((await users(oldOps)).status).toBe(200);
+    const newPassword = "ops-new-password-2";
+    expect(
+      (await runCli(s.fixture.env, "create-superuser", OPS.username, "--password", newPassword)).code,
+    ).toBe(0);
+    await expect.poll(async () => (await users(oldOps)).status, { timeout: 10_000, interval: 100 }).toBe(401);
+    const ops = await token({ username: OPS.username, password: newPassword });
+    expect((await users(ops)).status).toBe(200);
+
+    await cluster.pause();
+    try {
+      // The token's user comes from memory: the challenge path needs no database.
+      expect((await presentWith(alice, "bearer-during")).status).toBe(200);
+      // A token that is not ours is still refused, database or not.
+      const tampered = `${alice.slice(0, -4)}AAAA`;
+      expect((await presentWith(tampered, "tampered")).status).toBe(401);
+      expect((await users(oldOps)).status).toBe(401);
+      // The admin API needs the database: a clear 503, not a 500.
+      const listed = await users(ops);
+      expect(listed.status).toBe(503);
+      expect(JSON.parse(listed.body)).toMatchObject({ error: "database_unavailable" });
+      expect(listed.body).toMatch(/unreachable/);
+      const basic = await loopbackRequest(`${s.svc.url}/api/v1/users/`, { auth: ALICE });
+      expect(basic.status).not.toBe(500);
+      // Admin pages read their session from the database: a page saying so, not "something went wrong".
+      const page = await loopbackRequest(`${s.svc.url}/admin/users`, {
+        headers: { cookie: `${SESSION_COOKIE}=${"a".repeat(43)}` },
+      });
+      expect(page.status).toBe(503);
+      expect(page.body).toMatch(/database is unreachable/);
+    } finally {
+      await cluster.resume();
+    }
+    await expect.poll(async () => (await users(ops)).status, { timeout: 30_000, interval: 250 }).toBe(200);
+  }, 120_000);
 });
