@@ -1,8 +1,9 @@
 import { execFile } from "node:child_process";
-import { access, mkdir, rm } from "node:fs/promises";
+import { access, mkdir, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { PGliteOptions } from "@electric-sql/pglite";
 import knexFactory, { type Knex } from "knex";
 import { tightenTree } from "../file-modes.js";
 import {
@@ -86,11 +87,24 @@ function pgliteKnex(socketDir: string, pool: number): Knex {
 }
 
 /**
- * PostgreSQL's default 128 MB of shared buffers would sit in the service's own memory (PGlite runs
- * in process); the embedded database holds a few thousand rows, so 16 MB keeps every page cached
- * at about half the resident memory (decision 0005).
+ * PGlite allocates and zeroes PostgreSQL's whole shared memory at start, so every megabyte sized
+ * here is resident in the service for its whole life (decision 0005). The hot path writes only
+ * appended audit rows (a heap page and the right edge of three indexes) and reads principals
+ * that are cached in process, so 2 MB of buffers (256 pages) hold what it touches; anything
+ * else is read from the data files on demand. PGlite is one backend in single-user mode: the
+ * lock and process tables sized for 100 connections and the WAL senders and replication slots
+ * it can never serve were ~2 MB more. 30 MB → 12 MB of WebAssembly memory touched at idle.
  */
-const PGLITE_SETTINGS = ["-c", "shared_buffers=16MB"];
+const PGLITE_SETTINGS = [
+  "-c",
+  "shared_buffers=2MB",
+  "-c",
+  "max_connections=8",
+  "-c",
+  "max_wal_senders=0",
+  "-c",
+  "max_replication_slots=0",
+];
 
 /**
  * Creates the cluster (initdb) in a short-lived child process when the data directory has none:
@@ -108,6 +122,26 @@ async function initEmbeddedCluster(pgdata: string): Promise<void> {
   const code =
     "const { PGlite } = await import(process.argv[1]); const db = await PGlite.create(process.argv[2]); await db.close();";
   await promisify(execFile)(process.execPath, ["--input-type=module", "-e", code, module, pgdata]);
+}
+
+type PgliteWasmModule = NonNullable<PGliteOptions["pgliteWasmModule"]>;
+/** The one WebAssembly call used here (the project compiles without the DOM's type library). */
+interface WithWebAssembly {
+  readonly WebAssembly: { compile(bytes: Uint8Array): Promise<PgliteWasmModule> };
+}
+
+/**
+ * PGlite's WebAssembly module, compiled here instead of by PGlite: PGlite reads the 9 MB file into
+ * a buffer that stays resident after V8 has copied it, until a full garbage collection (at idle,
+ * maybe never). Detaching it moves its memory to a young object that the next scavenge frees.
+ */
+async function compilePglite(): Promise<PgliteWasmModule> {
+  const bytes = await readFile(new URL("./pglite.wasm", import.meta.resolve("@electric-sql/pglite")));
+  try {
+    return await (globalThis as unknown as WithWebAssembly).WebAssembly.compile(bytes);
+  } finally {
+    structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+  }
 }
 
 const PGLITE_TIGHTEN_INTERVAL_MS = 60_000;
@@ -145,7 +179,10 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
   await initEmbeddedCluster(pgdata);
-  const db = await PGlite.create(pgdata, { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
+  const db = await PGlite.create(pgdata, {
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+    pgliteWasmModule: await compilePglite(),
+  });
   // PGlite's virtual file system sets file modes itself (0666), ignoring the process umask. The
   // data dir is 0700, so no other user can reach them; still, they are tightened after opening,
   // every minute while open, and after closing, so the files at rest are 0600 too.
