@@ -3,7 +3,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { freePort } from "@httprequest-lego-provider/free-port";
-import { SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
 import { run } from "./exec.js";
 import { BenchClient } from "./http-client.js";
 
@@ -29,7 +29,10 @@ function envFor(s: ServiceEnv, port?: number): NodeJS.ProcessEnv {
     APP_LOG_LEVEL: "warn",
   };
   if (s.databaseUrl !== undefined) env.POSTGRESQL_DB_CONNECT_STRING = s.databaseUrl;
-  if (port !== undefined) env.APP_PORT = String(port);
+  if (port !== undefined) {
+    env.APP_PORT = String(port);
+    Object.assign(env, serviceEnvironment());
+  }
   if (s.sshKey !== undefined) env.APP_GIT_SSH_KEY = s.sshKey;
   if (s.knownHosts !== undefined) env.APP_GIT_KNOWN_HOSTS = s.knownHosts;
   return env;
@@ -43,6 +46,22 @@ export function serviceNodeFlags(): string[] {
   const override = process.env.BENCH_SERVICE_NODE_FLAGS;
   if (override === undefined) return [...SERVICE_NODE_FLAGS];
   return override.split(/\s+/).filter((f) => f !== "");
+}
+
+/**
+ * The environment the service runs with besides its configuration (glibc's malloc settings): the
+ * production one, unless BENCH_SERVICE_ENV (space-separated NAME=value pairs, may be empty)
+ * replaces it to compare alternatives.
+ */
+export function serviceEnvironment(): Record<string, string> {
+  const override = process.env.BENCH_SERVICE_ENV;
+  if (override === undefined) return { ...SERVICE_ENVIRONMENT };
+  const env: Record<string, string> = {};
+  for (const pair of override.split(/\s+/).filter((p) => p !== "")) {
+    const eq = pair.indexOf("=");
+    if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
 }
 
 let ticks: number | undefined;
