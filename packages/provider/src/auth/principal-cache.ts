@@ -74,6 +74,14 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
   /** Bumped by every change: a lookup that overlapped one does not store what it read. */
   private generation = 0;
   private epoch = 0;
+  /**
+   * Reads in flight by name, with the generation they started in. A cold cache under load (64
+   * clients of one user on a fresh start) otherwise sent one identical query per request.
+   */
+  private readonly loading = new Map<
+    string,
+    { generation: number; read: Promise<UserWithGrants | undefined> }
+  >();
   private feed: ChangeSubscription = DEAF_SUBSCRIPTION;
   private readonly ttlMs: number;
   private readonly maxEntries: number;
@@ -105,7 +113,7 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
     const epoch = this.epoch;
     let found: UserWithGrants | undefined;
     try {
-      found = await this.source.findWithGrants(username);
+      found = await this.read(username, generation);
     } catch (err) {
       if (!isUnreachable(err)) throw err;
       if (entry && this.now() - entry.loadedAt <= this.options.maxStaleMs) {
@@ -121,6 +129,21 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
       this.store(username, { principal: found, loadedAt: now, epoch });
     }
     return found;
+  }
+
+  /**
+   * The source's answer for `username`, shared with the other lookups of the same generation: no
+   * change was announced since that read started, so it is as fresh as a read of their own. A
+   * lookup after a change never joins a read from before it.
+   */
+  private read(username: string, generation: number): Promise<UserWithGrants | undefined> {
+    const flight = this.loading.get(username);
+    if (flight && flight.generation === generation) return flight.read;
+    const read = this.source.findWithGrants(username).finally(() => {
+      if (this.loading.get(username)?.read === read) this.loading.delete(username);
+    });
+    this.loading.set(username, { generation, read });
+    return read;
   }
 
   onNotification(payload: string): void {

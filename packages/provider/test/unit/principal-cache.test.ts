@@ -74,6 +74,21 @@ describe("PrincipalCache", () => {
     expect(table.reads).toBe(2);
   });
 
+  it("shares one read among concurrent lookups, but never one that started before a change", async () => {
+    const { table, cache } = setUp();
+    const first = await Promise.all([1, 2, 3].map(() => cache.findWithGrants("alice")));
+    expect(first.every((p) => p?.grants[0]?.domain === "example.com")).toBe(true);
+    expect(table.reads).toBe(1);
+    cache.onNotification("user:1");
+    const before = cache.findWithGrants("alice");
+    table.rows.set("alice", principal(1, "alice", "other.example"));
+    cache.onNotification("user:1");
+    const after = cache.findWithGrants("alice");
+    expect((await after)?.grants[0]?.domain).toBe("other.example");
+    expect((await before)?.user.username).toBe("alice");
+    expect(table.reads).toBe(3);
+  });
+
   it("drops every name a renamed user was cached under", async () => {
     const { table, cache } = setUp();
     await cache.findWithGrants("alice");
