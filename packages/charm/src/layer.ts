@@ -6,6 +6,7 @@ import {
   DATA_DIR,
   HEALTH_CHECK,
   KNOWN_HOSTS_PATH,
+  MALLOC_ENVIRONMENT,
   NODE,
   NODE_FLAGS,
   PORT,
@@ -79,7 +80,7 @@ export function desiredLayer(
         "user-id": RUN_UID,
         group: RUN_USER,
         "group-id": RUN_GID,
-        environment: environment,
+        environment: { ...MALLOC_ENVIRONMENT, ...environment },
       },
     },
     // Juju points the pod's liveness probe at Pebble's alive checks and its readiness probe at

@@ -14,6 +14,10 @@ export const NODE_FLAGS: readonly string[] = [
   "--heap-growing-percent=20",
   "--liftoff-only",
 ];
+/** glibc's malloc settings the service starts with; the same as the provider's SERVICE_ENVIRONMENT (a test checks). */
+export const MALLOC_ENVIRONMENT: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: "131072",
+};
 export const WORKING_DIR = "/app";
 export const DATA_DIR = "/var/lib/httprequest-lego-provider";
 /** The charm's files live apart from the service's own state in APP_DATA_DIR. */

@@ -1,14 +1,20 @@
-import { SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
 import { describe, expect, it } from "vitest";
 import type { CharmConfig } from "../src/config.js";
 import { desiredEnvironment, desiredLayer, planSatisfies } from "../src/layer.js";
 import type { Plan } from "../src/pebble/types.js";
-import { NODE_FLAGS } from "../src/workload.js";
+import { MALLOC_ENVIRONMENT, NODE_FLAGS, SERVICE } from "../src/workload.js";
 
 // The bench measures memory with the provider's flags; the charm must start the service the same way.
 describe("the service command", () => {
   it("uses the provider's V8 flags", () => {
     expect(NODE_FLAGS).toEqual(SERVICE_NODE_FLAGS);
+  });
+
+  it("uses the provider's malloc settings beside the configuration", () => {
+    expect(MALLOC_ENVIRONMENT).toEqual(SERVICE_ENVIRONMENT);
+    const environment = desiredLayer({ APP_LOG_LEVEL: "info" }).services?.[SERVICE]?.environment;
+    expect(environment).toEqual({ ...SERVICE_ENVIRONMENT, APP_LOG_LEVEL: "info" });
   });
 });
 

@@ -58,7 +58,18 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const repo = config.gitRepo ?? (await ensureDemoRepository(config.dataDir));
   if (!config.gitRepo) logger.info({ repo }, "APP_GIT_REPO is not set: using the local demo DNS repository");
 
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, role: "server" });
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    role: "server",
+    // A refused connection is knex's warning with a stack, once per attempt; the breaker already
+    // says once that the database is down, so those go to debug.
+    log: (level, message) =>
+      logger[level === "warn" && message.startsWith("Acquire connection error") ? "debug" : level](
+        { component: "database" },
+        message,
+      ),
+  });
   try {
     if (options.migrate) {
       const applied = await migrate(db.knex, undefined, { exclusive: db.kind === "postgresql" });

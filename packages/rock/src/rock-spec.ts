@@ -31,9 +31,15 @@ export const PORT = 8080;
 /** Pebble's default PATH, which rockcraft also sets on bare-based rocks. */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/** glibc's malloc settings the service starts with; the same as the provider's SERVICE_ENVIRONMENT (a test checks). */
+export const MALLOC_ENVIRONMENT: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: "131072",
+};
+
 export const SERVICE_ENVIRONMENT: Readonly<Record<string, string>> = {
   NODE_ENV: "production",
   APP_DATA_DIR: DATA_DIR,
+  ...MALLOC_ENVIRONMENT,
 };
 
 export const SUMMARY = "Delegated ACME DNS-01 challenges for lego's httpreq provider";

@@ -53,6 +53,8 @@ Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres
 administrative connection used to create and drop the bench database. The service runs with the
 V8 flags it runs with in production (SERVICE_NODE_FLAGS in packages/provider/src/runtime-flags.ts);
 BENCH_SERVICE_NODE_FLAGS, when set (space-separated, may be empty), replaces them to compare.
+Likewise its malloc settings (SERVICE_ENVIRONMENT there): BENCH_SERVICE_ENV, when set
+(space-separated NAME=value pairs, may be empty), replaces them.
 BENCH_SERVICE_NODE runs the service with another node binary, e.g. the Node 24 the image ships
 (\`node tools/node24/lib/cli.js --print-node\` fetches it and prints its path).`;
 

@@ -31,8 +31,8 @@ Options:
   --help             show this help
 
 Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres) is the
-administrative connection used to create and drop the PostgreSQL database. BENCH_SERVICE_NODE
-and BENCH_SERVICE_NODE_FLAGS work as for pnpm bench.`;
+administrative connection used to create and drop the PostgreSQL database. BENCH_SERVICE_NODE,
+BENCH_SERVICE_NODE_FLAGS and BENCH_SERVICE_ENV work as for pnpm bench.`;
 
 function integer(value: string | undefined, name: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;

@@ -13,7 +13,14 @@ import { type BenchDatabase, createBenchDatabase } from "./database.js";
 import { type Backend, HOSTILE_USAGE, type HostileArgs, parseHostileArgs } from "./hostile-args.js";
 import { attacker, type RealClientResult, realClient, type StatusCounts } from "./hostile-traffic.js";
 import { buildRepository } from "./repo-builder.js";
-import { cli, RunningService, type ServiceEnv, serviceNode, serviceNodeFlags } from "./service.js";
+import {
+  cli,
+  RunningService,
+  type ServiceEnv,
+  serviceEnvironment,
+  serviceNode,
+  serviceNodeFlags,
+} from "./service.js";
 import { fmt, type Summary, summarise } from "./stats.js";
 import { table } from "./table.js";
 
@@ -265,6 +272,7 @@ async function main(args: HostileArgs): Promise<void> {
         machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
         serviceNode: serviceNode(),
         serviceNodeFlags: serviceNodeFlags(),
+        serviceEnvironment: serviceEnvironment(),
         args,
         runs,
         targets: t,

@@ -24,7 +24,7 @@ import type { BaselineLoad, LoadRun, SequentialRun } from "./results.js";
 import type { RowReport } from "./rows/context.js";
 import { runExtraRows } from "./rows/index.js";
 import { type ReplicasRow, renderReplicas, replicasRow, replicasTargets } from "./rows/replicas.js";
-import { cli, type ServiceEnv, serviceNode, serviceNodeFlags } from "./service.js";
+import { cli, type ServiceEnv, serviceEnvironment, serviceNode, serviceNodeFlags } from "./service.js";
 import { type Sshd, startSshd } from "./sshd.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -168,6 +168,7 @@ async function main(args: BenchArgs): Promise<void> {
         machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, git },
         serviceNode: serviceNode(),
         serviceNodeFlags: serviceNodeFlags(),
+        serviceEnvironment: serviceEnvironment(),
         args,
         passwordHash: { algorithm: "pbkdf2_sha256", iterations: DJANGO_ITERATIONS },
         sequential: seqRuns,

@@ -1,7 +1,7 @@
 /** The real provider service as a child process, and its CLI, configured only through env. */
 import { readFile, writeFile } from "node:fs/promises";
 import { freePort } from "@httprequest-lego-provider/free-port";
-import { SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from "@httprequest-lego-provider/provider/runtime-flags";
 import { type Daemon, run as runCommand, start } from "@httprequest-lego-provider/run-command";
 import { run } from "./exec.js";
 import { BenchClient } from "./http-client.js";
@@ -28,7 +28,10 @@ function envFor(s: ServiceEnv, port?: number): NodeJS.ProcessEnv {
     APP_LOG_LEVEL: "warn",
   };
   if (s.databaseUrl !== undefined) env.POSTGRESQL_DB_CONNECT_STRING = s.databaseUrl;
-  if (port !== undefined) env.APP_PORT = String(port);
+  if (port !== undefined) {
+    env.APP_PORT = String(port);
+    Object.assign(env, serviceEnvironment());
+  }
   if (s.sshKey !== undefined) env.APP_GIT_SSH_KEY = s.sshKey;
   if (s.knownHosts !== undefined) env.APP_GIT_KNOWN_HOSTS = s.knownHosts;
   return env;
@@ -42,6 +45,22 @@ export function serviceNodeFlags(): string[] {
   const override = process.env.BENCH_SERVICE_NODE_FLAGS;
   if (override === undefined) return [...SERVICE_NODE_FLAGS];
   return override.split(/\s+/).filter((f) => f !== "");
+}
+
+/**
+ * The environment the service runs with besides its configuration (glibc's malloc settings): the
+ * production one, unless BENCH_SERVICE_ENV (space-separated NAME=value pairs, may be empty)
+ * replaces it to compare alternatives.
+ */
+export function serviceEnvironment(): Record<string, string> {
+  const override = process.env.BENCH_SERVICE_ENV;
+  if (override === undefined) return { ...SERVICE_ENVIRONMENT };
+  const env: Record<string, string> = {};
+  for (const pair of override.split(/\s+/).filter((p) => p !== "")) {
+    const eq = pair.indexOf("=");
+    if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
 }
 
 let ticks: number | undefined;

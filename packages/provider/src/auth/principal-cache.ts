@@ -1,6 +1,6 @@
 import type { ChangeListener, ChangeSubscription } from "../db/change-feed.js";
 import { DEAF_SUBSCRIPTION } from "../db/change-feed.js";
-import type { DatabaseBreaker } from "../db/reachability.js";
+import { type DatabaseBreaker, isDatabaseDown } from "../db/reachability.js";
 import type { UserWithGrants } from "../db/users-repo.js";
 import { AppError } from "../errors.js";
 import { parsePrincipalChange } from "./principal-change-migration.js";
@@ -41,19 +41,6 @@ interface Entry {
 
 export const PRINCIPAL_CACHE_TTL_MS = 60_000;
 
-/**
- * Did the database answer at all? An error with a SQLSTATE came from the server (a NUL in a name
- * is 22021: the client's input, answered as a 400 elsewhere), except the classes that mean the
- * server cannot serve us now: connection exceptions (08), insufficient resources (53) and
- * operator intervention such as a shutdown (57). Anything else (ECONNREFUSED, a pool timeout)
- * never reached it.
- */
-export function isUnreachable(err: unknown): boolean {
-  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
-  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
-  return code.startsWith("08") || code.startsWith("53") || code.startsWith("57");
-}
-
 export function databaseUnavailable(cause: unknown): AppError {
   return new AppError(
     "database_unavailable",
@@ -77,6 +64,14 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
   /** Bumped by every change: a lookup that overlapped one does not store what it read. */
   private generation = 0;
   private epoch = 0;
+  /**
+   * Reads in flight by name, with the generation they started in. A cold cache under load (64
+   * clients of one user on a fresh start) otherwise sent one identical query per request.
+   */
+  private readonly loading = new Map<
+    string,
+    { generation: number; read: Promise<UserWithGrants | undefined> }
+  >();
   private feed: ChangeSubscription = DEAF_SUBSCRIPTION;
   private readonly ttlMs: number;
   private readonly maxEntries: number;
@@ -109,9 +104,9 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
     let found: UserWithGrants | undefined;
     try {
       this.options.breaker?.check();
-      found = await this.source.findWithGrants(username);
+      found = await this.read(username, generation);
     } catch (err) {
-      if (!isUnreachable(err)) throw err;
+      if (!isDatabaseDown(err)) throw err;
       this.options.breaker?.failed(err);
       if (entry && this.now() - entry.loadedAt <= this.options.maxStaleMs) {
         this.options.onLookup?.("stale");
@@ -147,13 +142,28 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
       this.options.breaker?.check();
       user = await loadById(id);
     } catch (err) {
-      if (!isUnreachable(err)) throw err;
+      if (!isDatabaseDown(err)) throw err;
       this.options.breaker?.failed(err);
       throw databaseUnavailable(err);
     }
     if (!user) return undefined;
     const found = await this.findWithGrants(user.username);
     return found?.user.id === id ? found : undefined;
+  }
+
+  /**
+   * The source's answer for `username`, shared with the other lookups of the same generation: no
+   * change was announced since that read started, so it is as fresh as a read of their own. A
+   * lookup after a change never joins a read from before it.
+   */
+  private read(username: string, generation: number): Promise<UserWithGrants | undefined> {
+    const flight = this.loading.get(username);
+    if (flight && flight.generation === generation) return flight.read;
+    const read = this.source.findWithGrants(username).finally(() => {
+      if (this.loading.get(username)?.read === read) this.loading.delete(username);
+    });
+    this.loading.set(username, { generation, read });
+    return read;
   }
 
   onNotification(payload: string): void {

@@ -1,8 +1,9 @@
 import { execFile } from "node:child_process";
-import { access, mkdir, rm } from "node:fs/promises";
+import { access, mkdir, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { PGliteOptions } from "@electric-sql/pglite";
 import knexFactory, { type Knex } from "knex";
 import { tightenTree } from "../file-modes.js";
 import {
@@ -44,15 +45,41 @@ export interface OpenDatabaseOptions {
    * "client": a management command, which uses the running service's socket when there is one.
    */
   readonly role: "server" | "client";
+  /**
+   * Where knex's own messages go instead of stdout (unstructured, coloured, and one stack per
+   * refused connection while the database is down).
+   */
+  readonly log?: DatabaseLog;
+}
+
+export type DatabaseLog = (level: "debug" | "warn" | "error", message: string) => void;
+
+/** knex's `log` option, from one sink. */
+function knexLog(log: DatabaseLog | undefined): Knex.Config["log"] {
+  if (!log) return undefined;
+  const text = (m: unknown): string =>
+    typeof m === "string" ? m : m instanceof Error ? m.message : String(m);
+  return {
+    debug: (m: unknown) => log("debug", text(m)),
+    warn: (m: unknown) => log("warn", text(m)),
+    error: (m: unknown) => log("error", text(m)),
+    deprecate: (method: string, alternative: string) =>
+      log("warn", `${method} is deprecated: use ${alternative}`),
+  };
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url);
-  return openEmbedded(options.dataDir, options.role);
+  if (options.url) return openPostgres(options.url, options.log);
+  return openEmbedded(options.dataDir, options.role, options.log);
 }
 
-function openPostgres(url: string): Database {
-  const knex = knexFactory({ client: "pg", connection: url, pool: { min: 0, max: 10 } });
+function openPostgres(url: string, log: DatabaseLog | undefined): Database {
+  const knex = knexFactory({
+    client: "pg",
+    connection: url,
+    pool: { min: 0, max: 10 },
+    log: knexLog(log),
+  });
   const safe = new URL(url);
   safe.password = "";
   return {
@@ -76,9 +103,10 @@ function socketAnswers(socketPath: string): Promise<boolean> {
   });
 }
 
-function pgliteKnex(socketDir: string, pool: number): Knex {
+function pgliteKnex(socketDir: string, pool: number, log: DatabaseLog | undefined): Knex {
   return knexFactory({
     client: "pg",
+    log: knexLog(log),
     connection: { host: socketDir, port: 5432, user: "postgres", database: "postgres" },
     // PGlite runs one query at a time; one connection per process keeps transactions whole.
     pool: { min: 0, max: pool },
@@ -86,11 +114,24 @@ function pgliteKnex(socketDir: string, pool: number): Knex {
 }
 
 /**
- * PostgreSQL's default 128 MB of shared buffers would sit in the service's own memory (PGlite runs
- * in process); the embedded database holds a few thousand rows, so 16 MB keeps every page cached
- * at about half the resident memory (decision 0005).
+ * PGlite allocates and zeroes PostgreSQL's whole shared memory at start, so every megabyte sized
+ * here is resident in the service for its whole life (decision 0005). The hot path writes only
+ * appended audit rows (a heap page and the right edge of three indexes) and reads principals
+ * that are cached in process, so 2 MB of buffers (256 pages) hold what it touches; anything
+ * else is read from the data files on demand. PGlite is one backend in single-user mode: the
+ * lock and process tables sized for 100 connections and the WAL senders and replication slots
+ * it can never serve were ~2 MB more. 30 MB → 12 MB of WebAssembly memory touched at idle.
  */
-const PGLITE_SETTINGS = ["-c", "shared_buffers=16MB"];
+const PGLITE_SETTINGS = [
+  "-c",
+  "shared_buffers=2MB",
+  "-c",
+  "max_connections=8",
+  "-c",
+  "max_wal_senders=0",
+  "-c",
+  "max_replication_slots=0",
+];
 
 /**
  * Creates the cluster (initdb) in a short-lived child process when the data directory has none:
@@ -110,6 +151,26 @@ async function initEmbeddedCluster(pgdata: string): Promise<void> {
   await promisify(execFile)(process.execPath, ["--input-type=module", "-e", code, module, pgdata]);
 }
 
+type PgliteWasmModule = NonNullable<PGliteOptions["pgliteWasmModule"]>;
+/** The one WebAssembly call used here (the project compiles without the DOM's type library). */
+interface WithWebAssembly {
+  readonly WebAssembly: { compile(bytes: Uint8Array): Promise<PgliteWasmModule> };
+}
+
+/**
+ * PGlite's WebAssembly module, compiled here instead of by PGlite: PGlite reads the 9 MB file into
+ * a buffer that stays resident after V8 has copied it, until a full garbage collection (at idle,
+ * maybe never). Detaching it moves its memory to a young object that the next scavenge frees.
+ */
+async function compilePglite(): Promise<PgliteWasmModule> {
+  const bytes = await readFile(new URL("./pglite.wasm", import.meta.resolve("@electric-sql/pglite")));
+  try {
+    return await (globalThis as unknown as WithWebAssembly).WebAssembly.compile(bytes);
+  } finally {
+    structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+  }
+}
+
 const PGLITE_TIGHTEN_INTERVAL_MS = 60_000;
 
 /**
@@ -117,7 +178,11 @@ const PGLITE_TIGHTEN_INTERVAL_MS = 60_000;
  * hosts it and serves it on a unix socket in the data dir; everyone else connects to that socket
  * with the ordinary pg driver. All SQL therefore goes through one driver on both databases.
  */
-async function openEmbedded(dataDir: string, role: "server" | "client"): Promise<Database> {
+async function openEmbedded(
+  dataDir: string,
+  role: "server" | "client",
+  log: DatabaseLog | undefined,
+): Promise<Database> {
   const socketDir = embeddedSocketDir(dataDir);
   const socketPath = path.join(socketDir, ".s.PGSQL.5432");
   const pgdata = path.join(dataDir, "pglite");
@@ -128,7 +193,7 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
           "Stop the other service, or set POSTGRESQL_DB_CONNECT_STRING.",
       );
     }
-    const knex = pgliteKnex(socketDir, 1);
+    const knex = pgliteKnex(socketDir, 1, log);
     return {
       knex,
       kind: "pglite",
@@ -145,7 +210,10 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
   await initEmbeddedCluster(pgdata);
-  const db = await PGlite.create(pgdata, { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
+  const db = await PGlite.create(pgdata, {
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+    pgliteWasmModule: await compilePglite(),
+  });
   // PGlite's virtual file system sets file modes itself (0666), ignoring the process umask. The
   // data dir is 0700, so no other user can reach them; still, they are tightened after opening,
   // every minute while open, and after closing, so the files at rest are 0600 too.
@@ -161,7 +229,7 @@ async function openEmbedded(dataDir: string, role: "server" | "client"): Promise
   tapNotifications(db, announce);
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 32 });
   await server.start();
-  const knex = pgliteKnex(socketDir, 1);
+  const knex = pgliteKnex(socketDir, 1, log);
   return {
     knex,
     kind: "pglite",

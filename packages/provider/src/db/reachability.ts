@@ -21,14 +21,14 @@ const SOCKET_CODES = new Set([
 
 /** node-postgres's own messages when the connection ends under a query or cannot be used. */
 const DRIVER_MESSAGES =
-  /Connection terminated|connection error and is not queryable|Client was closed|Connection ended|timeout exceeded when trying to connect/i;
+  /Connection terminated|Timeout acquiring a connection|connection error and is not queryable|Client was closed|Connection ended|timeout exceeded when trying to connect/i;
 
 /**
  * True when `err` (or its cause) says the database cannot be reached or cannot serve now: a
  * socket error, the driver's "connection terminated", knex's pool timeout, the breaker's own
  * refusal, or a SQLSTATE of class 08 (connection), 53 (insufficient resources) or 57 (operator
- * intervention, e.g. a shutdown). Unlike the principal cache's "did it answer at all", this is a
- * positive test: a programming error is not taken for an outage.
+ * intervention, e.g. a shutdown). A positive test: a programming error, or the server's answer to
+ * the client's own input (a NUL in a name is 22021), is not taken for an outage.
  */
 export function isDatabaseDown(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; typeof e === "object" && e !== null && depth < 5; depth += 1) {

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { SERVICE_NODE_FLAGS } from "../../src/runtime-flags.js";
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from "../../src/runtime-flags.js";
 import { makeBareRepo } from "../dns/git-fixtures.js";
 import { createPostgresDatabase, type DatabaseKind } from "./databases.js";
 
@@ -51,7 +51,7 @@ export interface ServiceProcess {
 export function startServiceProcess(env: NodeJS.ProcessEnv, ...args: string[]): Promise<ServiceProcess> {
   // With the V8 flags it runs with everywhere it is deployed: memory probes measure what ships.
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, CLI, "serve", ...args], {
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, ...SERVICE_ENVIRONMENT, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -3,7 +3,8 @@
  * answers from memory, what it must read again, and what it answers while the database is down.
  */
 import { describe, expect, it } from "vitest";
-import { isUnreachable, PrincipalCache, type PrincipalSource } from "../../src/auth/principal-cache.js";
+import { PrincipalCache, type PrincipalSource } from "../../src/auth/principal-cache.js";
+import { isDatabaseDown } from "../../src/db/reachability.js";
 import type { ChangeSubscription } from "../../src/db/change-feed.js";
 import type { UserWithGrants } from "../../src/db/users-repo.js";
 import { AppError } from "../../src/errors.js";
@@ -74,6 +75,21 @@ describe("PrincipalCache", () => {
     expect(table.reads).toBe(2);
   });
 
+  it("shares one read among concurrent lookups, but never one that started before a change", async () => {
+    const { table, cache } = setUp();
+    const first = await Promise.all([1, 2, 3].map(() => cache.findWithGrants("alice")));
+    expect(first.every((p) => p?.grants[0]?.domain === "example.com")).toBe(true);
+    expect(table.reads).toBe(1);
+    cache.onNotification("user:1");
+    const before = cache.findWithGrants("alice");
+    table.rows.set("alice", principal(1, "alice", "other.example"));
+    cache.onNotification("user:1");
+    const after = cache.findWithGrants("alice");
+    expect((await after)?.grants[0]?.domain).toBe("other.example");
+    expect((await before)?.user.username).toBe("alice");
+    expect(table.reads).toBe(3);
+  });
+
   it("drops every name a renamed user was cached under", async () => {
     const { table, cache } = setUp();
     await cache.findWithGrants("alice");
@@ -112,7 +128,7 @@ describe("PrincipalCache", () => {
   });
 });
 
-describe("isUnreachable: an outage, or the database answering the client's own input", () => {
+describe("isDatabaseDown: an outage, or the database answering the client's own input", () => {
   it.each([
     [{ code: "ECONNREFUSED" }, true],
     [new Error("Knex: Timeout acquiring a connection. The pool is probably full."), true],
@@ -121,8 +137,9 @@ describe("isUnreachable: an outage, or the database answering the client's own i
     [{ code: "53300" }, true], // too_many_connections
     [{ code: "22021" }, false], // a NUL in a name: the client's input
     [{ code: "42P01" }, false], // undefined_table: a server that answered
+    [new TypeError("Cannot read properties of undefined"), false], // our bug, not an outage
   ])("%o → %s", (err, unreachable) => {
-    expect(isUnreachable(err)).toBe(unreachable);
+    expect(isDatabaseDown(err)).toBe(unreachable);
   });
 
   it("passes the database's answer to a client's bad input on, instead of calling it an outage", async () => {
