@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { PrincipalCache, type PrincipalSource } from "../../src/auth/principal-cache.js";
-import { isDatabaseDown } from "../../src/db/reachability.js";
 import type { ChangeSubscription } from "../../src/db/change-feed.js";
+import { isDatabaseDown } from "../../src/db/reachability.js";
 import type { UserWithGrants } from "../../src/db/users-repo.js";
 import { AppError } from "../../src/errors.js";
 
@@ -34,7 +34,8 @@ class Table implements PrincipalSource {
   during: (() => void) | undefined;
   async findWithGrants(username: string): Promise<UserWithGrants | undefined> {
     this.reads += 1;
-    if (this.down) throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
+    if (this.down)
+      throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
     const row = this.rows.get(username);
     this.during?.();
     this.during = undefined;
