@@ -50,6 +50,8 @@ export interface GitRecordStoreOptions extends SshSecrets {
   readonly maxAttempts?: number | undefined;
   /** Most changes in one commit (default 500). */
   readonly maxBatchSize?: number | undefined;
+  /** Batches between two compactions of the local clone (default 500; tests). */
+  readonly maintenanceEvery?: number | undefined;
   /** Called after every batch with where its time went. */
   readonly onBatch?: ((timing: BatchTiming) => void) | undefined;
   /** Clock for SOA serial dates (tests). */
@@ -81,6 +83,12 @@ type ChangeOutcome = { kind: "changed" } | { kind: "noop" } | { kind: "error"; e
 const HEALTH_FRESH_MS = 60_000;
 const HEALTH_RETRY_MS = 5_000;
 const MAINTENANCE_EVERY = 500;
+/**
+ * Compaction waits for a moment with nothing queued, but under steady load clients that arrived
+ * during one batch are queued when it ends, so that moment may never come: after this many times
+ * the interval it runs anyway, one pause instead of a clone that grows for as long as load lasts.
+ */
+const MAINTENANCE_OVERDUE_FACTOR = 2;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,6 +129,7 @@ export class GitRecordStore implements RecordStore {
   private lastProbeAt = 0;
   private lastError: string | undefined;
   private batchesSinceMaintenance = 0;
+  private readonly maintenanceEvery: number;
   private probe: Promise<void> | undefined;
 
   constructor(private readonly options: GitRecordStoreOptions) {
@@ -129,6 +138,7 @@ export class GitRecordStore implements RecordStore {
     this.metrics = gitStoreMetrics(options.metrics);
     this.maxAttempts = options.maxAttempts ?? 10;
     this.maxBatchSize = options.maxBatchSize ?? 500;
+    this.maintenanceEvery = options.maintenanceEvery ?? MAINTENANCE_EVERY;
     this.now = options.now ?? (() => new Date());
     // Credentials are not part of the directory name, so rotating a token keeps the clone.
     const id = createHash("sha256")
@@ -242,7 +252,7 @@ export class GitRecordStore implements RecordStore {
         batch.push(this.queue.shift() as PendingChange);
       this.metrics.queueDepth.set(this.queue.length);
       await this.runBatch(batch);
-      if (this.batchesSinceMaintenance >= MAINTENANCE_EVERY && this.queue.length === 0) await this.maintain();
+      if (this.maintenanceDue()) await this.maintain();
     }
   }
 
@@ -587,13 +597,22 @@ export class GitRecordStore implements RecordStore {
     }
   }
 
+  private maintenanceDue(): boolean {
+    const since = this.batchesSinceMaintenance;
+    if (since >= this.maintenanceEvery * MAINTENANCE_OVERDUE_FACTOR) return true;
+    return since >= this.maintenanceEvery && this.queue.length === 0;
+  }
+
   /** Re-shallows and compacts the clone so its size stays flat however many batches it pushed. */
   private async maintain(): Promise<void> {
     this.batchesSinceMaintenance = 0;
+    const end = this.metrics.maintenanceDuration.startTimer();
     try {
       await this.fetchTip();
       await this.requireGit().run(["gc", "--quiet", "--prune=now"]);
+      end({ outcome: "ok" });
     } catch (err) {
+      end({ outcome: "error" });
       this.log.warn({ err: this.redact(String(err)) }, "git maintenance failed");
       this.stale = true;
     }

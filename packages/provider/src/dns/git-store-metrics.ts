@@ -7,6 +7,7 @@ export interface GitStoreMetrics {
   readonly batchSize: Histogram;
   readonly queueDepth: Gauge;
   readonly phaseDuration: Histogram<"phase">;
+  readonly maintenanceDuration: Histogram<"outcome">;
 }
 
 const TIME_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -65,6 +66,17 @@ export function gitStoreMetrics(registry: Registry | undefined): GitStoreMetrics
           name: "hlp_git_batch_phase_seconds",
           help: "Time per batch spent in each phase (fetch, edit, commit, push, total)",
           labelNames: ["phase"],
+          buckets: TIME_BUCKETS,
+          registers,
+        }),
+    ),
+    maintenanceDuration: reuse(
+      "hlp_git_maintenance_seconds",
+      () =>
+        new Histogram({
+          name: "hlp_git_maintenance_seconds",
+          help: "Compactions of the local clone (fetch the tip, gc), by outcome (ok, error)",
+          labelNames: ["outcome"],
           buckets: TIME_BUCKETS,
           registers,
         }),

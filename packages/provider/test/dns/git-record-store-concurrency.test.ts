@@ -1,5 +1,6 @@
 import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitRecordStore, type GitRecordStore } from "../../src/dns/git-record-store.js";
 import { DnsBackendError } from "../../src/errors.js";
@@ -118,5 +119,34 @@ describe("when the remote disappears mid-run", () => {
     expect(text).toContain('"after"');
     expect(text).not.toContain("garbage");
     expect(text).not.toContain("unpushed");
+  });
+});
+
+describe("under steady load", () => {
+  it("still compacts the clone when the queue never runs empty between batches", async () => {
+    const bare = await makeBareRepo(scratch, ["example.com"], "steady.git");
+    const registry = new Registry();
+    const store = createGitRecordStore({
+      repo: `file://${bare}`,
+      dataDir: join(scratch, "steady-data"),
+      logger: silentLogger,
+      metrics: registry,
+      // One change per batch and a compaction due every 2 batches: 12 changes sent at once keep
+      // the queue non-empty after every batch but the last.
+      maxBatchSize: 1,
+      maintenanceEvery: 2,
+    });
+    await store.start();
+    const values = Array.from({ length: 12 }, (_, i) => `steady-${i}`);
+    await Promise.all(values.map((v) => store.present("_acme-challenge.steady.example.com", v)));
+    await store.close();
+    const text = await registry.getSingleMetricAsString("hlp_git_maintenance_seconds");
+    const runs = Number(/hlp_git_maintenance_seconds_count\{outcome="ok"\} (\d+)/.exec(text)?.[1] ?? 0);
+    // Overdue at 4 batches (twice the interval) however busy: after batches 4, 8 and 12. Waiting
+    // for an empty queue alone would compact once, after the last.
+    expect(runs).toBeGreaterThanOrEqual(3);
+    expect(text).not.toMatch(/outcome="error"\} [1-9]/);
+    const zone = await remoteFile(bare, "example.com.domain");
+    for (const v of values) expect(zone).toContain(`"${v}"`);
   });
 });
