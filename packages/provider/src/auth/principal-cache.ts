@@ -103,11 +103,9 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
     const epoch = this.epoch;
     let found: UserWithGrants | undefined;
     try {
-      this.options.breaker?.check();
-      found = await this.read(username, generation);
+      found = await this.fromDatabase(() => this.read(username, generation));
     } catch (err) {
       if (!isDatabaseDown(err)) throw err;
-      this.options.breaker?.failed(err);
       if (entry && this.now() - entry.loadedAt <= this.options.maxStaleMs) {
         this.options.onLookup?.("stale");
         return { ...entry.principal, stale: true };
@@ -139,16 +137,20 @@ export class PrincipalCache implements PrincipalSource, ChangeListener {
     }
     let user: UserWithGrants["user"] | undefined;
     try {
-      this.options.breaker?.check();
-      user = await loadById(id);
+      user = await this.fromDatabase(() => loadById(id));
     } catch (err) {
       if (!isDatabaseDown(err)) throw err;
-      this.options.breaker?.failed(err);
       throw databaseUnavailable(err);
     }
     if (!user) return undefined;
     const found = await this.findWithGrants(user.username);
     return found?.user.id === id ? found : undefined;
+  }
+
+  /** A read through the breaker: refused at once while the database is known down. */
+  private fromDatabase<T>(read: () => Promise<T>): Promise<T> {
+    const breaker = this.options.breaker;
+    return breaker === undefined ? read() : breaker.run(read);
   }
 
   /**

@@ -213,6 +213,10 @@ export class ReplicaRecordStore implements RecordStore {
     });
   }
 
+  private writeOurselves(batch: readonly ToQueue[]): void {
+    for (const p of batch) this.direct(p.change).then(p.resolve, p.reject);
+  }
+
   /** Queues what the callers handed over since the last insert, in one statement. */
   private async enqueueWaiting(): Promise<void> {
     const batch = this.toQueue;
@@ -225,7 +229,7 @@ export class ReplicaRecordStore implements RecordStore {
     }
     // The writer, or nobody to hand over to while the database is down: write ourselves.
     if (this.lease.holding || this.breaker?.down === true) {
-      for (const p of batch) this.direct(p.change).then(p.resolve, p.reject);
+      this.writeOurselves(batch);
       return;
     }
     const forget = this.toForget;
@@ -241,7 +245,7 @@ export class ReplicaRecordStore implements RecordStore {
       this.toForget.push(...forget);
       // Without the queue, write the repository ourselves: correct, if slower, beside the writer.
       this.log.warn({ err: String(err) }, "change queue unreachable: writing the DNS repository directly");
-      for (const p of batch) this.direct(p.change).then(p.resolve, p.reject);
+      this.writeOurselves(batch);
       return;
     }
     const since = Date.now();
